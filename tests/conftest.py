@@ -1,0 +1,8 @@
+"""Root conftest: shared fixtures live in tests/fixtures/, one module per concern."""
+
+import os
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+pytest_plugins: list[str] = []
