@@ -1,0 +1,143 @@
+"""`segment-analytics`: the command line of the shim.
+
+Every command takes the dbt target (`--target duckdb|trino|td`, from profiles.yml) and `--vars`
+(YAML or JSON, merged over dbt_project.yml's vars exactly as dbt merges them). The configuration is
+validated before anything runs. The API key comes from TD_API_KEY only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from orchestrate import commands
+from orchestrate.config import ConfigError
+from orchestrate.project import UsageError
+
+log = logging.getLogger("segment_analytics")
+
+REGIONS = ("us01", "jp01", "eu01", "ap02", "ap03")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project-dir", help="dbt project folder (default: current folder or this checkout)")
+    parser.add_argument("--profiles-dir", help="folder holding profiles.yml (default: project folder, ~/.dbt, "
+                                               "or one generated from profiles.yml.example)")
+    parser.add_argument("--target", default="duckdb", help="dbt target: duckdb (default), trino or td")
+    parser.add_argument("--vars", dest="vars_text", help="YAML/JSON merged over dbt_project.yml vars, as dbt does")
+    parser.add_argument("--run-date", help="date the run is recorded under, YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+
+def _api(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--region", choices=REGIONS, default=None, help="Treasure Data region (default us01)")
+    group.add_argument("--api-url", help="CDP API base URL (overrides --region; for tests and proxies)")
+    parser.add_argument("--max-rps", type=float, default=None, help="cap on API requests per second (default 2)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="segment-analytics", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("pull", help="fetch parent segments, folders and segments into the landing tables")
+    _common(p)
+    _api(p)
+    p.set_defaults(func=commands.cmd_pull)
+
+    p = sub.add_parser("build", help="run `dbt build` with the same target and vars")
+    _common(p)
+    p.add_argument("--full-refresh", action="store_true", help="rebuild tables (history is never erased)")
+    p.add_argument("--select", "-s", help="dbt node selection")
+    p.set_defaults(func=commands.cmd_build)
+
+    p = sub.add_parser("run", help="pull, then build")
+    _common(p)
+    _api(p)
+    p.add_argument("--full-refresh", action="store_true", help="rebuild tables (history is never erased)")
+    p.set_defaults(func=commands.cmd_run)
+
+    p = sub.add_parser("demo", help="build a synthetic account into DuckDB end to end (nothing leaves the machine)")
+    p.add_argument("--duckdb", help="DuckDB file (default: $SEGMENT_ANALYTICS_DUCKDB or ./segment_analytics.duckdb)")
+    p.add_argument("--workdir", help="folder for the demo's profiles, logs and report (default: ./demo_output)")
+    p.add_argument("--days", type=int, default=None, help="number of simulated run days")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.set_defaults(func=commands.cmd_demo)
+
+    p = sub.add_parser("report", help="write the self-contained HTML report from the marts")
+    _common(p)
+    p.add_argument("--out", help="output file (default: report/segment_analytics_report.html)")
+    p.set_defaults(func=commands.cmd_report)
+
+    p = sub.add_parser("publish", help="create or update the Treasure Insights datamodel, share it, build it")
+    _common(p)
+    _api(p)
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing")
+    p.set_defaults(func=commands.cmd_publish)
+
+    rules = sub.add_parser("rules", help="segment rules: check the compiler, history, diff, revert")
+    rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="RULES_COMMAND")
+    p = rsub.add_parser("check", help="compare member counts of compiled SQL and the API's SQL per segment")
+    _common(p)
+    p.set_defaults(func=commands.cmd_rules_check)
+    p = rsub.add_parser("history", help="print the rule versions of a segment")
+    _common(p)
+    p.add_argument("segment", help="segment id or exact name")
+    p.set_defaults(func=commands.cmd_rules_history)
+    p = rsub.add_parser("diff", help="print the diff between two rule versions of a segment")
+    _common(p)
+    p.add_argument("segment", help="segment id or exact name")
+    p.add_argument("--from", dest="from_version", type=int, default=None, help="older version (default: previous)")
+    p.add_argument("--to", dest="to_version", type=int, default=None, help="newer version (default: latest)")
+    p.set_defaults(func=commands.cmd_rules_diff)
+    p = rsub.add_parser("revert", help="write an earlier rule back through the CDP API (dry run by default)")
+    _common(p)
+    _api(p)
+    p.add_argument("segment", help="segment id or exact name")
+    p.add_argument("--to-version", type=int, required=True, help="version number to restore")
+    p.add_argument("--yes", action="store_true", help="apply (without it: show the diff only)")
+    p.set_defaults(func=commands.cmd_rules_revert)
+
+    p = sub.add_parser("fake-api", help="serve the fake CDP + Insights API on 127.0.0.1 (tests, demos)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--state", help="JSON file with an account to serve (default: the demo account)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.set_defaults(func=commands.cmd_fake_api)
+
+    p = sub.add_parser("docs", help="generate dbt docs (lineage from behaviour tables to the dashboard)")
+    _common(p)
+    p.add_argument("--serve", action="store_true", help="serve the docs on localhost after generating them")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=commands.cmd_docs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    func: Callable[[argparse.Namespace], Any] = args.func
+    try:
+        result = func(args)
+    except (ConfigError, UsageError) as exc:
+        print(f"segment-analytics: {exc}", file=sys.stderr)
+        return 2
+    except commands.CommandFailed as exc:
+        print(f"segment-analytics {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

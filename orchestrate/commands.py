@@ -1,0 +1,213 @@
+"""What each CLI sub-command does. Thin: each one resolves its context and calls one module."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from orchestrate.config import VARS_KEY, load_project_vars, merge_vars, parse_cli_vars, validate_config
+from orchestrate.project import api_key_from_env, find_project_dir, parse_run_date
+
+log = logging.getLogger("segment_analytics")
+
+
+class CommandFailed(RuntimeError):
+    """A command could not finish; the message says why and what to do."""
+
+
+@dataclass
+class RunContext:
+    """Everything a command needs, resolved once from the arguments."""
+
+    project_dir: Path
+    profiles_dir: Path
+    target: str
+    target_profile: dict[str, Any]
+    config: dict[str, Any]
+    run_date: date
+    cli_vars: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dbt_vars(self) -> dict[str, Any]:
+        """--vars for dbt: the user's own, plus the run date."""
+        return {**self.cli_vars, "run_date": self.run_date.isoformat()}
+
+    @property
+    def dialect(self) -> str:
+        return "duckdb" if self.target_profile.get("type") == "duckdb" else "trino"
+
+
+def resolve_context(args: argparse.Namespace) -> RunContext:
+    """Validate the configuration before anything else runs."""
+    from orchestrate import dbt_runner
+
+    project_dir = find_project_dir(getattr(args, "project_dir", None))
+    cli_vars = parse_cli_vars(getattr(args, "vars_text", None))
+    merged = merge_vars(load_project_vars(project_dir), cli_vars)
+    config = validate_config(merged.get(VARS_KEY))
+    run_date = parse_run_date(getattr(args, "run_date", None) or _cli_run_date(cli_vars))
+    profiles_dir = dbt_runner.ensure_profiles_dir(project_dir, getattr(args, "profiles_dir", None))
+    target = getattr(args, "target", "duckdb")
+    target_profile = dbt_runner.load_profile_target(profiles_dir, target)
+    return RunContext(project_dir, profiles_dir, target, target_profile, config, run_date,
+                      {k: v for k, v in cli_vars.items() if k != "run_date"})
+
+
+def _cli_run_date(cli_vars: dict[str, Any]) -> str | None:
+    value = cli_vars.get("run_date")
+    return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- pull / build / run
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    ctx = resolve_context(args)
+    result = pull(ctx, region=args.region, api_url=args.api_url, max_rps=args.max_rps)
+    print(result.summary())
+    return 0
+
+
+def pull(ctx: RunContext, *, region: str | None, api_url: str | None, max_rps: float | None,
+         api_key: str | None = None) -> Any:
+    """Fetch the whole account, then land it (the previous landing stays intact on failure)."""
+    from orchestrate.cdp.client import CdpClient
+    from orchestrate.http import ApiError
+    from orchestrate.pull import run_pull
+    from orchestrate.warehouse import for_target
+
+    key = api_key or api_key_from_env()
+    client = CdpClient.for_region(region=region, api_url=api_url, api_key=key, max_rps=max_rps)
+    writer = for_target(ctx.target_profile)
+    try:
+        return run_pull(client=client, writer=writer, config=ctx.config, run_date=ctx.run_date,
+                        sql_source=ctx.config["segment_sql_source"], dialect=ctx.dialect)
+    except ApiError as exc:
+        raise CommandFailed(f"{exc} (the previous landing tables are unchanged)") from exc
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    ctx = resolve_context(args)
+    build(ctx, full_refresh=args.full_refresh, select=args.select)
+    return 0
+
+
+def build(ctx: RunContext, *, full_refresh: bool = False, select: str | None = None) -> None:
+    from orchestrate import dbt_runner
+
+    dbt_args = ["build"]
+    if full_refresh:
+        dbt_args.append("--full-refresh")
+    if select:
+        dbt_args += ["--select", select]
+    try:
+        dbt_runner.run_dbt(dbt_args, project_dir=ctx.project_dir, profiles_dir=ctx.profiles_dir,
+                           target=ctx.target, vars=ctx.dbt_vars)
+    except dbt_runner.DbtFailed as exc:
+        raise CommandFailed(str(exc)) from exc
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    ctx = resolve_context(args)
+    result = pull(ctx, region=args.region, api_url=args.api_url, max_rps=args.max_rps)
+    print(result.summary())
+    build(ctx, full_refresh=args.full_refresh)
+    return 0
+
+
+# --------------------------------------------------------------------------- demo / report / publish
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from orchestrate.demo.run import run_demo
+
+    result = run_demo(workdir=Path(args.workdir) if args.workdir else None,
+                      duckdb_path=Path(args.duckdb) if args.duckdb else None,
+                      days=args.days)
+    print(result.summary())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from orchestrate.report import build_report
+    from orchestrate.warehouse import connect
+
+    ctx = resolve_context(args)
+    out = Path(args.out) if args.out else ctx.project_dir / "report" / "segment_analytics_report.html"
+    with connect(ctx.target_profile) as conn:
+        path = build_report(conn, prefix=ctx.config["project_prefix"], metrics=ctx.config["metrics"],
+                            out_path=out, title="Segment Analytics")
+    print(f"report written: {path}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from orchestrate.publish import publish_from_context
+
+    ctx = resolve_context(args)
+    publish_from_context(ctx, region=args.region, api_url=args.api_url, max_rps=args.max_rps,
+                         dry_run=args.dry_run)
+    return 0
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def cmd_rules_check(args: argparse.Namespace) -> int:
+    from orchestrate.rules.check import check_from_context
+
+    ctx = resolve_context(args)
+    differences = check_from_context(ctx)
+    return 1 if differences else 0
+
+
+def cmd_rules_history(args: argparse.Namespace) -> int:
+    from orchestrate.history import print_history
+
+    ctx = resolve_context(args)
+    print_history(ctx, args.segment)
+    return 0
+
+
+def cmd_rules_diff(args: argparse.Namespace) -> int:
+    from orchestrate.history import print_diff
+
+    ctx = resolve_context(args)
+    print_diff(ctx, args.segment, from_version=args.from_version, to_version=args.to_version)
+    return 0
+
+
+def cmd_rules_revert(args: argparse.Namespace) -> int:
+    from orchestrate.history import revert_from_context
+
+    ctx = resolve_context(args)
+    revert_from_context(ctx, args.segment, to_version=args.to_version, yes=args.yes, region=args.region,
+                        api_url=args.api_url, max_rps=args.max_rps)
+    return 0
+
+
+# --------------------------------------------------------------------------- fake API, docs
+
+
+def cmd_fake_api(args: argparse.Namespace) -> int:
+    from orchestrate.fake_api.server import serve
+
+    serve(host=args.host, port=args.port, state_file=args.state)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from orchestrate import dbt_runner
+
+    ctx = resolve_context(args)
+    common = {"project_dir": ctx.project_dir, "profiles_dir": ctx.profiles_dir, "target": ctx.target,
+              "vars": ctx.dbt_vars}
+    dbt_runner.run_dbt(["docs", "generate"], **common)
+    print(f"docs generated in {ctx.project_dir / 'target'}")
+    if args.serve:
+        dbt_runner.run_dbt(["docs", "serve", "--port", str(args.port)], **common)
+    return 0

@@ -1,0 +1,41 @@
+"""Where things are: the dbt project folder, the profiles folder, the run date, the API key."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+API_KEY_ENV = "TD_API_KEY"
+
+
+class UsageError(ValueError):
+    """A command-line mistake; the message says how to fix it."""
+
+
+def find_project_dir(given: str | os.PathLike[str] | None = None) -> Path:
+    """The dbt project: --project-dir, $SEGMENT_ANALYTICS_PROJECT_DIR, the current folder, or this checkout."""
+    candidates = [given, os.environ.get("SEGMENT_ANALYTICS_PROJECT_DIR"), Path.cwd(), PACKAGE_ROOT]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "dbt_project.yml").is_file():
+            return Path(candidate).resolve()
+    raise UsageError("no dbt_project.yml found; run from the project folder or pass --project-dir")
+
+
+def parse_run_date(text: str | None) -> date:
+    """--run-date YYYY-MM-DD, default today in UTC."""
+    if not text:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--run-date {text!r} is not a date; use YYYY-MM-DD") from exc
+
+
+def api_key_from_env(required: bool = True) -> str | None:
+    """The TD API key, from the environment only (never from a file or an argument)."""
+    key = os.environ.get(API_KEY_ENV, "").strip()
+    if not key and required:
+        raise UsageError(f"set {API_KEY_ENV} in the environment to your TD master API key (<id>/<secret>)")
+    return key or None
