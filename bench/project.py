@@ -1,0 +1,91 @@
+"""The project's pipeline as a contender: `dbt build` of this repository on a bench DuckDB file.
+
+dbt runs in-process (DuckDB is embedded), so the worker subprocess that calls this is the process
+whose time and peak memory are measured. Target and log paths live under bench/results/ so a
+benchmark never touches the project's own target/ folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.workload import dbt_metrics_var
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+VARS_KEY = "segment_analytics"
+
+
+def bench_vars(run_date: dt.date) -> dict[str, Any]:
+    """The project's own vars with the benchmark's metrics and no time window.
+
+    dbt replaces top-level vars wholesale, so the whole `segment_analytics` mapping is passed.
+    """
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    settings = dict(project.get("vars", {}).get(VARS_KEY, {}))
+    settings["metrics"] = dbt_metrics_var()
+    settings["time_window"] = {"type": "none"}
+    settings["landing_schema"] = "main"
+    settings["project_prefix"] = "segment_analytics"
+    return {VARS_KEY: settings, "run_date": run_date.isoformat()}
+
+
+def write_profiles(directory: Path, db_path: Path, threads: int = 2) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    profile = {
+        "segment_analytics": {
+            "target": "duckdb",
+            "outputs": {
+                "duckdb": {"type": "duckdb", "path": str(db_path), "schema": "main", "threads": threads},
+            },
+        }
+    }
+    (directory / "profiles.yml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    return directory
+
+
+def dbt_args(work_dir: Path, db_path: Path, run_date: dt.date, command: str = "build") -> list[str]:
+    profiles = write_profiles(work_dir / "profiles", db_path)
+    return [
+        command,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(profiles),
+        "--target", "duckdb",
+        "--target-path", str(work_dir / "target"),
+        "--log-path", str(work_dir / "logs"),
+        "--vars", json.dumps(bench_vars(run_date)),
+        "--quiet",
+    ]
+
+
+def run(work_dir: Path, db_path: Path, run_date: dt.date) -> dict[str, Any]:
+    """`dbt build` once; raise when any node fails. Returns the slowest nodes (from run_results)."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(dbt_args(work_dir, db_path, run_date))
+    if not result.success:
+        raise RuntimeError(f"dbt build failed: {result.exception or _failures(work_dir)}")
+    return {"nodes": _node_timings(work_dir)}
+
+
+def _failures(work_dir: Path) -> str:
+    path = work_dir / "target" / "run_results.json"
+    if not path.exists():
+        return "no run_results.json"
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    bad = [f"{r['unique_id']}: {r.get('message')}" for r in results if r["status"] not in ("success", "pass")]
+    return "; ".join(bad[:5])
+
+
+def _node_timings(work_dir: Path) -> list[dict[str, Any]]:
+    path = work_dir / "target" / "run_results.json"
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    timings = [
+        {"node": r["unique_id"], "seconds": round(r["execution_time"], 3), "status": r["status"]}
+        for r in results
+    ]
+    return sorted(timings, key=lambda x: x["seconds"], reverse=True)

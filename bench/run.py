@@ -1,0 +1,154 @@
+"""`python -m bench.run [--size S|M|L]`: generate, time the three contenders alternating, report.
+
+For each size: the base DuckDB file is generated once (deterministic by seed, reused when
+unchanged); every repetition copies it afresh for each contender, in a rotating order, and runs
+the contender in its own subprocess. The project's pipeline is then given one new day of events
+and an unchanged pull, and its incremental `dbt build` is timed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from bench import machine, report
+from bench.crosscheck import crosscheck
+from bench.generate import RESULTS_DIR, add_new_day, generate
+from bench.measure import ContenderFailed, Measurement, run_worker
+from bench.sizes import DEFAULT_SIZES, SIZES, Size, get_size
+from bench.summary import ratios, summarize_runs, targets_met
+from bench.workload import BEHAVIOR_SCHEMA, TABLES
+
+CONTENDERS = ("project", "original", "floor")
+
+
+def _shape(base: Path, size: Size) -> dict[str, Any]:
+    with duckdb.connect(str(base), read_only=True) as con:
+        events = sum(
+            con.execute(f'select count(*) from "{BEHAVIOR_SCHEMA}"."{t.name}"').fetchone()[0]  # type: ignore[index]
+            for t in TABLES
+        )
+        memberships = con.execute("select sum(population) from main.cdp_landing__segments").fetchone()[0]  # type: ignore[index]
+    return {"profiles": size.profiles, "events": events, "segments": size.segments, "days": size.days,
+            "memberships": int(memberships), "metrics": sum(len(t.metrics) for t in TABLES),
+            "behaviour_tables": len(TABLES), "seed": size.seed, "run_date": size.run_date.isoformat(),
+            "new_day_events": sum(int(round(size.events_per_day * t.share)) for t in TABLES)}
+
+
+def _fresh_copy(base: Path, target: Path) -> Path:
+    for stale in (target, target.with_suffix(target.suffix + ".wal")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(base, target)
+    return target
+
+
+def _log(message: str) -> None:
+    print(f"[{dt.datetime.now(dt.UTC).strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...]) -> dict[str, Any]:
+    base = generate(size)
+    shape = _shape(base, size)
+    work = RESULTS_DIR / size.name
+    work.mkdir(parents=True, exist_ok=True)
+    runs: dict[tuple[str, str], list[Measurement]] = {}
+    errors: dict[tuple[str, str], str] = {}
+    project_nodes: list[dict[str, Any]] = []
+    active = list(contenders)
+    for rep in range(repetitions):
+        order = active[rep % len(active):] + active[: rep % len(active)] if active else []
+        for contender in order:
+            if (contender, "full") in errors:
+                continue
+            db = _fresh_copy(base, work / f"{contender}.duckdb")
+            try:
+                m = run_worker(contender, "full", rep, db, size.run_date, work / contender)
+            except ContenderFailed as exc:
+                errors[(contender, "full")] = str(exc)
+                _log(f"{size.name} rep {rep + 1}: {contender} FAILED\n{exc}")
+                continue
+            runs.setdefault((contender, "full"), []).append(m)
+            _log(f"{size.name} rep {rep + 1}/{repetitions}: {contender:8s} full        "
+                 f"{m.wall_s:8.2f}s  peak {m.peak_rss_bytes / 1024 ** 3:.2f} GiB")
+            if contender == "project":
+                project_nodes = m.detail.get("nodes", [])
+                with duckdb.connect(str(db)) as con:
+                    new_run_date = add_new_day(con, size)
+                try:
+                    inc = run_worker("project", "incremental", rep, db, new_run_date, work / contender)
+                except ContenderFailed as exc:
+                    errors[("project", "incremental")] = str(exc)
+                    _log(f"{size.name} rep {rep + 1}: project incremental FAILED\n{exc}")
+                    continue
+                runs.setdefault(("project", "incremental"), []).append(inc)
+                _log(f"{size.name} rep {rep + 1}/{repetitions}: project  incremental "
+                     f"{inc.wall_s:8.2f}s  peak {inc.peak_rss_bytes / 1024 ** 3:.2f} GiB")
+    summary: dict[str, dict[str, Any]] = {}
+    for (contender, phase), measured in runs.items():
+        events = shape["new_day_events"] if phase == "incremental" else shape["events"]
+        summary.setdefault(contender, {})[phase] = summarize_runs(measured, events)
+    for (contender, phase), message in errors.items():
+        summary.setdefault(contender, {})[phase] = {"error": message.strip().splitlines()[-1], "detail": message}
+    ratio = ratios(summary)
+    check: dict[str, Any] = {}
+    if ("original", "full") in runs and ("floor", "full") in runs:
+        # The project's file has had its new day added; the crosscheck reads only days before it.
+        project_db = work / "project.duckdb" if ("project", "full") in runs else None
+        check = crosscheck(work / "original.duckdb", work / "floor.duckdb", project_db, size.run_date)
+    return {
+        "shape": shape,
+        "contenders": summary,
+        "ratios": ratio,
+        "targets": targets_met(ratio, summary),
+        "crosscheck": check,
+        "project_slowest_nodes": project_nodes[:12],
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--size", action="append", choices=sorted(SIZES) + [s.lower() for s in SIZES],
+                        help="size to run (repeatable); default: S, M and L")
+    parser.add_argument("--repetitions", type=int, help="override the size's number of repetitions")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS),
+                        help="comma list among project,original,floor (default: all three)")
+    args = parser.parse_args(argv)
+    contenders = tuple(c.strip() for c in args.contenders.split(",") if c.strip())
+    unknown = [c for c in contenders if c not in CONTENDERS]
+    if unknown:
+        parser.error(f"--contenders: unknown {', '.join(unknown)}; choose among {', '.join(CONTENDERS)}")
+    sizes = [get_size(s) for s in (args.size or DEFAULT_SIZES)]
+    results = report.load()
+    results["machine"] = machine.describe()
+    started = time.perf_counter()
+    for size in sizes:
+        reps = args.repetitions or size.repetitions
+        _log(f"size {size.name}: {size.profiles:,} profiles, {size.events:,} events, {size.segments} segments, "
+             f"{reps} repetitions")
+        results["sizes"][size.name] = bench_size(size, reps, contenders)
+        report.save(results)
+        report.write_markdown(results)
+    _log(f"done in {time.perf_counter() - started:.0f}s")
+    print()
+    print(report.markdown(results))
+    failed = [
+        f"{name}/{c}/{p}" for name in (s.name for s in sizes)
+        for c, phases in results["sizes"][name]["contenders"].items()
+        for p, stats in phases.items() if "error" in stats
+    ]
+    if failed:
+        print(f"failed runs: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Summaries of measurements: medians, events per second, ratios and the issue's targets."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict
+from typing import Any
+
+from bench.measure import Measurement
+
+GIB = 1024 ** 3
+TARGETS = {
+    "original_over_project_min": 10.0,  # project at least 10x faster than the original pattern
+    "project_over_floor_max": 3.0,  # within 3x of the floor
+    "incremental_over_full_max": 0.1,  # a one-new-day run at most 1/10 of a full build
+    "peak_rss_gib_max": 8.0,
+}
+
+
+def summarize_runs(runs: list[Measurement], events: int) -> dict[str, Any]:
+    walls = [r.wall_s for r in runs]
+    median = statistics.median(walls)
+    return {
+        "repetitions": len(runs),
+        "median_s": round(median, 3),
+        "min_s": round(min(walls), 3),
+        "max_s": round(max(walls), 3),
+        "median_process_s": round(statistics.median(r.process_s for r in runs), 3),
+        "peak_rss_gib": round(max(r.peak_rss_bytes for r in runs) / GIB, 3),
+        "events_per_s": round(events / median) if median > 0 else None,
+        "runs": [asdict(r) for r in runs],
+    }
+
+
+def ratios(contenders: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    def median(name: str, phase: str = "full") -> float | None:
+        entry = contenders.get(name, {}).get(phase)
+        return entry.get("median_s") if entry else None
+
+    project, original, floor_s = median("project"), median("original"), median("floor")
+    incremental = median("project", "incremental")
+    return {
+        "project_over_original": round(project / original, 4) if project and original else None,
+        "original_over_project": round(original / project, 2) if project and original else None,
+        "project_over_floor": round(project / floor_s, 2) if project and floor_s else None,
+        "incremental_over_full": round(incremental / project, 4) if incremental and project else None,
+    }
+
+
+def targets_met(ratio: dict[str, float | None], contenders: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    project = contenders.get("project", {})
+    peaks = [p["peak_rss_gib"] for p in project.values() if isinstance(p, dict) and "peak_rss_gib" in p]
+
+    def check(value: float | None, ok: bool) -> str:
+        return "n/a" if value is None else ("met" if ok else "missed")
+
+    o = ratio.get("original_over_project")
+    f = ratio.get("project_over_floor")
+    i = ratio.get("incremental_over_full")
+    peak = max(peaks) if peaks else None
+    return {
+        "10x_faster_than_original": check(o, o is not None and o >= TARGETS["original_over_project_min"]),
+        "within_3x_of_floor": check(f, f is not None and f <= TARGETS["project_over_floor_max"]),
+        "incremental_le_tenth_of_full": check(i, i is not None and i <= TARGETS["incremental_over_full_max"]),
+        "peak_under_8_gib": check(peak, peak is not None and peak < TARGETS["peak_rss_gib_max"]),
+    }
