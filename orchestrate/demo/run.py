@@ -1,0 +1,199 @@
+"""The demo driver: synthetic account -> DuckDB file -> fake CDP API -> pull + build per run date.
+
+Nothing leaves the machine: the fake API listens on 127.0.0.1 on a free port, and the warehouse is
+a local DuckDB file. Each simulated day goes through the same pull and build code as a daily
+production run (`orchestrate.commands.pull` / `build`), with that day's `--run-date`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestrate.demo import populations, scenario, seed
+from orchestrate.demo.generate import default_run_dates, generate
+from orchestrate.demo.load import load_duckdb, quote_ident
+from orchestrate.demo.model import DemoData
+from orchestrate.demo.tables import tables_on
+from orchestrate.fake_api.server import FakeApiServer
+from orchestrate.fake_api.state import FakeState
+
+log = logging.getLogger("segment_analytics.demo")
+
+DUCKDB_ENV = "SEGMENT_ANALYTICS_DUCKDB"
+# A stand-in key for the fake API: the pull code path wants one; it is not a secret.
+DEMO_API_KEY = "1/demo-key-for-the-local-fake-api"
+STATISTICS_BACKFILL_DAYS = 30
+
+
+@dataclass
+class DemoResult:
+    duckdb_path: Path
+    workdir: Path
+    api_url: str
+    run_dates: list[dt.date]
+    # run date -> segment id -> population the fake API reported
+    api_populations: dict[dt.date, dict[str, int]] = field(default_factory=dict)
+    # schema.table -> rows, for every table in the DuckDB file at the end
+    table_rows: dict[str, int] = field(default_factory=dict)
+    data: DemoData | None = None
+
+    def summary(self) -> str:
+        lines = [
+            f"Segment Analytics demo: {len(self.run_dates)} run dates "
+            f"({self.run_dates[0]} .. {self.run_dates[-1]}), fake CDP API was {self.api_url}",
+            f"DuckDB file: {self.duckdb_path}",
+            f"work folder: {self.workdir}",
+            "tables (rows):",
+        ]
+        width = max((len(name) for name in self.table_rows), default=0)
+        lines += [f"  {name.ljust(width)}  {rows:>9,}" for name, rows in sorted(self.table_rows.items())]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Runner:
+    """How each day's pull and build run (swappable in tests of the driver alone)."""
+
+    pull: Callable[[dt.date, str], object]
+    build: Callable[[dt.date], object]
+
+
+def default_duckdb_path(project_dir: Path) -> Path:
+    env = os.environ.get(DUCKDB_ENV)
+    return Path(env) if env else project_dir / "segment_analytics.duckdb"
+
+
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def _context(project_dir: Path, run_date: dt.date, cli_vars: str | None) -> object:
+    from orchestrate.commands import resolve_context
+
+    args = argparse.Namespace(project_dir=str(project_dir), vars_text=cli_vars, run_date=run_date.isoformat(),
+                              profiles_dir=None, target="duckdb")
+    return resolve_context(args)
+
+
+def project_runner(project_dir: Path, cli_vars: str | None = None) -> _Runner:
+    """Pull and build through the CLI's own code path."""
+    from orchestrate import commands
+
+    def pull(run_date: dt.date, api_url: str) -> object:
+        ctx = _context(project_dir, run_date, cli_vars)
+        result = commands.pull(ctx, region=None, api_url=api_url, max_rps=None, api_key=DEMO_API_KEY)
+        summary = getattr(result, "summary", None)
+        log.info("pull %s: %s", run_date, summary() if callable(summary) else result)
+        return result
+
+    def build(run_date: dt.date) -> object:
+        return commands.build(_context(project_dir, run_date, cli_vars))
+
+    return _Runner(pull, build)
+
+
+def run_demo(
+    workdir: Path | None = None,
+    duckdb_path: Path | None = None,
+    run_dates: list[dt.date] | None = None,
+    *,
+    days: int | None = None,
+    seed_value: int = 20261128,
+    n_profiles: int = 5000,
+    project_dir: Path | None = None,
+    cli_vars: str | None = None,
+    runner: _Runner | None = None,
+) -> DemoResult:
+    """Build the demo warehouse from scratch and run pull + build for each simulated run date."""
+    from orchestrate.project import find_project_dir
+
+    project = project_dir or find_project_dir(None)
+    path = Path(duckdb_path) if duckdb_path else default_duckdb_path(project)
+    work = Path(workdir) if workdir else project / "demo_output"
+    work.mkdir(parents=True, exist_ok=True)
+    dates = sorted(run_dates) if run_dates else default_run_dates(days or 4)
+    data = generate(seed=seed_value, n_profiles=n_profiles, run_dates=dates)
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    steps = runner or project_runner(project, cli_vars)
+    state = FakeState()
+    seed.seed_account(state, data.account, dates[0])
+    result = DemoResult(path.resolve(), work.resolve(), "", dates, data=data)
+    server = FakeApiServer(state, host="127.0.0.1", port=0).start()
+    result.api_url = server.url
+    try:
+        with _env(DUCKDB_ENV, str(path.resolve())):
+            previous: dt.date | None = None
+            for day in scenario.plan(dates):
+                if day.index > 0:
+                    seed.apply_day(state, data.account, day)
+                counts = _load_day(path, data, day.run_date, previous, state, seed_value)
+                result.api_populations[day.run_date] = counts
+                state.save(work / f"fake_api_state_{day.run_date}.json")
+                log.info("run date %s: loaded data, %d segments", day.run_date, len(counts))
+                steps.pull(day.run_date, server.url)
+                steps.build(day.run_date)
+                previous = day.run_date
+    finally:
+        server.stop()
+    result.table_rows = table_rows(path)
+    return result
+
+
+def _load_day(path: Path, data: DemoData, run_date: dt.date, previous: dt.date | None, state: FakeState,
+              seed_value: int) -> dict[str, int]:
+    """Load the day's tables, then set the fake API's populations from the compiled rules."""
+    segments = scenario.segments_on(data.account.segments, data.run_dates, run_date)
+    conn = duckdb.connect(str(path))
+    try:
+        load_duckdb(conn, tables_on(data, run_date, previous))
+        counts = populations.count_segments(conn, segments, run_date)
+        for ps in data.account.parent_segments:
+            state.set_parent_population(ps.id, populations.count_parent_segment(conn, ps.id))
+    finally:
+        conn.close()
+    for segment_id, population in counts.items():
+        state.set_population(segment_id, population)
+        if not state.segment(segment_id).history:
+            for day, value, measured in populations.backfilled_history(
+                seed_value, segment_id, population, run_date, STATISTICS_BACKFILL_DAYS
+            ):
+                state.record_population(segment_id, day, value, measured=measured)
+        state.record_population(segment_id, run_date, population, measured=True)
+    return counts
+
+
+def table_rows(path: Path) -> dict[str, int]:
+    """schema.table -> row count for every base table in the DuckDB file."""
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        names = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{name}": int(conn.execute(
+                f"select count(*) from {quote_ident(schema)}.{quote_ident(name)}").fetchone()[0])
+            for schema, name in names
+        }
+    finally:
+        conn.close()

@@ -1,0 +1,50 @@
+"""Seed and update the fake CDP API's state (orchestrate.fake_api.state.FakeState) with the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from orchestrate.demo.model import Account, SegmentDef
+from orchestrate.demo.scenario import Create, DayPlan, Delete, ReSave, RuleEdit, reordered
+from orchestrate.fake_api.state import FakeState
+
+
+def seed_account(state: FakeState, account: Account, first_run: dt.date) -> None:
+    """Parent segments, folders and segments as they stand before the first run date."""
+    base = dt.datetime(first_run.year, first_run.month, first_run.day, tzinfo=dt.UTC)
+    created = base - dt.timedelta(days=200)
+    root_ids: dict[str, str] = {}
+    for ps in account.parent_segments:
+        state.add_parent_segment(ps.name, v5="v5" in ps.api_versions, ps_id=ps.id, timezone=ps.timezone,
+                                 description=ps.description, now=created)
+        root_ids[ps.root_folder_id] = state.parent_segment(ps.id).root_folder_id
+    for folder in account.folders:
+        if folder.parent_id is None:
+            continue
+        parent = root_ids.get(folder.parent_id, folder.parent_id)
+        state.add_folder(folder.ps_id, folder.name, parent_folder_id=parent, folder_id=folder.id,
+                         created_by=account.users["alice"].name, now=created)
+    for i, seg in enumerate(account.segments):
+        add_segment(state, account, seg, now=created + dt.timedelta(days=5 + i))
+
+
+def add_segment(state: FakeState, account: Account, seg: SegmentDef, *, now: dt.datetime) -> None:
+    state.add_segment(seg.ps_id, seg.name, seg.rule, folder_id=seg.folder_id, segment_id=seg.id,
+                      description=seg.description or None, updated_by=account.users[seg.created_by].name,
+                      now=now)
+
+
+def apply_day(state: FakeState, account: Account, day: DayPlan) -> None:
+    """The day's account edits, stamped the afternoon before the run date."""
+    for minutes, action in enumerate(day.actions):
+        when = day.edited_at + dt.timedelta(minutes=7 * minutes)
+        if isinstance(action, RuleEdit):
+            state.update_rule(action.segment_id, action.rule, updated_by=account.users[action.user].name,
+                              now=when)
+        elif isinstance(action, ReSave):
+            rule = reordered(state.segment(action.segment_id).rule)
+            state.update_rule(action.segment_id, rule, updated_by=account.users[action.user].name, now=when)
+        elif isinstance(action, Delete):
+            state.delete_segment(action.segment_id)
+        elif isinstance(action, Create):
+            add_segment(state, account, action.segment, now=when)
