@@ -1,0 +1,1 @@
+"""Treasure Data CDP (Audience Studio) API: client, records, rule canonicalisation."""

@@ -1,0 +1,630 @@
+"""CDP API routes of the fake server (reference/cdp_api.md §11), shaped like the real service.
+
+Where the OpenAPI spec and TD's own code disagree, the fake follows the code (documented here and
+named in the contract tests):
+
+- `GET /entities/parent_segments` answers `{"data": [resource, ...]}`; the spec says a bare array
+  of `{"data": resource}` (every TD tool reads `res.json()["data"]` as a list).
+- v4 folders carry `parentFolderId` (null at the root), which the spec leaves out.
+- Duplicate segment names: v4 answers 400 `{"code", "message": "Name has already been taken"}`,
+  v5 answers 400 JSON:API `validation-error` / `VIOLATES_UNIQUENESS_CONSTRAINT` (we picked the
+  JSON:API form, not the Rails-style `{"errors": {"name": [...]}}` also seen).
+- Rule → SQL answers with `orchestrate.rules.compile_rule(..., dialect="trino")`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from orchestrate.fake_api.server import JSONAPI, Reply, RequestContext, Router
+from orchestrate.fake_api.state import FakeFolder, FakeParentSegment, FakeSegment, FakeState, StateError
+
+ID = r"(?P<{}>[0-9]+)"
+KIND_CODES = {"batch": 0, "realtime": 1}
+V5_TYPES = {"batch": "segment-batch", "realtime": "segment-realtime"}
+
+
+# -- error bodies ---------------------------------------------------------------------------------
+def v4_error(status: int, code: str, message: str) -> Reply:
+    return Reply(status, {"code": code, "message": message})
+
+
+def jsonapi_error(status: int, code: str, detail: str, meta: dict[str, Any] | None = None) -> Reply:
+    err: dict[str, Any] = {"status": str(status), "code": code, "title": code.replace("-", " "), "detail": detail}
+    if meta is not None:
+        err["meta"] = meta
+    return Reply(status, {"errors": [err]}, content_type=JSONAPI)
+
+
+def not_found_v5() -> Reply:
+    return jsonapi_error(404, "record-not-found-error", "Record not found")
+
+
+def not_found_v4(what: str) -> Reply:
+    return v4_error(404, "not_found", f"{what} not found")
+
+
+# -- serialisers ----------------------------------------------------------------------------------
+def _user_ref(state: FakeState, name: str | None) -> dict[str, Any]:
+    uid = state.user_id(name)
+    return {"data": None if uid is None else {"id": uid, "type": "user"}}
+
+
+def _v4_user(state: FakeState, name: str | None) -> dict[str, Any] | None:
+    uid = state.user_id(name)
+    if uid is None:
+        return None
+    return {"id": uid, "td_user_id": str(int(uid) + 1000), "name": name}
+
+
+def _folder_ref(folder_id: str | None) -> dict[str, Any]:
+    return {"data": None if folder_id is None else {"id": folder_id, "type": "folder-segment"}}
+
+
+def ps_resource(ps: FakeParentSegment) -> dict[str, Any]:
+    return {
+        "id": ps.id,
+        "type": "parentSegment",
+        "attributes": {
+            "name": ps.name,
+            "description": ps.description,
+            "matrixUpdatedAt": ps.updated_at,
+            "population": ps.population,
+            "scheduleType": "daily",
+            "timezone": ps.timezone,
+            "createdAt": ps.created_at,
+            "updatedAt": ps.updated_at,
+            "v4Id": int(ps.id),
+            "allowActivationBehavior": False,
+            "maxActivationBehaviorRow": 7,
+            "customerGroup": None,
+        },
+        "relationships": {
+            "parentFolder": _folder_ref(ps.root_folder_id),
+            "parentSegmentFolder": _folder_ref(ps.root_folder_id),
+        },
+    }
+
+
+def audience_item(ps: FakeParentSegment) -> dict[str, Any]:
+    return {
+        "id": ps.id,
+        "name": ps.name,
+        "description": ps.description,
+        "scheduleType": "daily",
+        "scheduleOption": None,
+        "timezone": ps.timezone,
+        "matrixUpdatedAt": ps.updated_at,
+        "population": ps.population,
+        "master": {"parentDatabaseName": "demo_db", "parentTableName": "customers"},
+        "attributes": [],
+        "behaviors": [],
+        "createdAt": ps.created_at,
+        "updatedAt": ps.updated_at,
+    }
+
+
+def folder_resource(state: FakeState, folder: FakeFolder) -> dict[str, Any]:
+    children = [
+        {"data": {"id": f.id, "type": "folder-segment"}} for f in state.folders.values() if f.parent_id == folder.id
+    ] + [
+        {"data": {"id": s.id, "type": V5_TYPES[s.kind]}} for s in state.segments.values() if s.folder_id == folder.id
+    ]
+    return {
+        "id": folder.id,
+        "type": "folder-segment",
+        "attributes": {
+            "audienceId": folder.ps_id,
+            "name": folder.name,
+            "description": folder.description,
+            "createdAt": folder.created_at,
+            "updatedAt": folder.updated_at,
+            "permissions": {"view": True, "edit": True},
+            "enrichments": None,
+            "rule": None,
+        },
+        "relationships": {
+            "parentFolder": _folder_ref(folder.parent_id),
+            "createdBy": _user_ref(state, folder.created_by),
+            "updatedBy": _user_ref(state, folder.updated_by),
+            "children": {"data": children},
+        },
+    }
+
+
+def v4_folder(state: FakeState, folder: FakeFolder) -> dict[str, Any]:
+    return {
+        "id": folder.id,
+        "audienceId": folder.ps_id,
+        "name": folder.name,
+        "description": folder.description,
+        "parentFolderId": folder.parent_id,
+        "createdAt": folder.created_at,
+        "updatedAt": folder.updated_at,
+        "createdBy": _v4_user(state, folder.created_by),
+        "updatedBy": _v4_user(state, folder.updated_by),
+    }
+
+
+def _rule_out(seg: FakeSegment, in_list: bool, state: FakeState) -> Any:
+    if in_list and seg.id in state.omit_rule_in_lists:
+        return {}
+    return seg.rule if seg.rule is not None else {}
+
+
+def segment_resource(state: FakeState, seg: FakeSegment, *, in_list: bool = False) -> dict[str, Any]:
+    rule = _rule_out(seg, in_list, state)
+    attrs: dict[str, Any] = {
+        "audienceId": seg.ps_id,
+        "name": seg.name,
+        "description": seg.description,
+        "population": seg.population,
+        "numSyndications": 0,
+        "rule": rule,
+        "createdAt": seg.created_at,
+        "updatedAt": seg.updated_at,
+        "countPopulation": True,
+    }
+    if seg.kind == "batch":
+        attrs["segmentInsightDashboardId"] = None
+        attrs["isEmptyRule"] = seg.rule in (None, {})
+    return {
+        "id": seg.id,
+        "type": V5_TYPES[seg.kind],
+        "attributes": attrs,
+        "relationships": {
+            "parentFolder": _folder_ref(seg.folder_id),
+            "createdBy": _user_ref(state, seg.created_by),
+            "updatedBy": _user_ref(state, seg.updated_by),
+        },
+    }
+
+
+def v4_segment(state: FakeState, seg: FakeSegment, *, in_list: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "audienceId": seg.ps_id,
+        "id": seg.id,
+        "name": seg.name,
+        "realtime": seg.kind == "realtime",
+        "isVisible": True,
+        "numSyndications": 0,
+        "description": seg.description,
+        "segmentFolderId": seg.folder_id,
+        "population": seg.population,
+        "createdAt": seg.created_at,
+        "updatedAt": seg.updated_at,
+        "createdBy": _v4_user(state, seg.created_by),
+        "updatedBy": _v4_user(state, seg.updated_by),
+        "kind": KIND_CODES[seg.kind],
+        "referencedBy": [{"id": r} for r in state.referencing_segments(seg.id)],
+    }
+    if not (in_list and seg.id in state.omit_rule_in_lists):
+        item["rule"] = seg.rule if seg.rule is not None else {}
+    return item
+
+
+def included_users(state: FakeState, names: set[str | None]) -> list[dict[str, Any]]:
+    out = []
+    for name in sorted(n for n in names if n):
+        uid = state.user_id(name)
+        out.append({"id": uid, "type": "user", "attributes": {"tdUserId": str(int(uid) + 1000), "name": name}})
+    return out
+
+
+def _v5_ps(state: FakeState, ps_id: str) -> FakeParentSegment | None:
+    ps = state.parent_segments.get(ps_id)
+    return ps if ps is not None and ps.v5 else None
+
+
+def _folder_level_map(state: FakeState, root: FakeFolder) -> dict[str, int]:
+    levels = {root.id: 0}
+    frontier = [root.id]
+    while frontier:
+        nxt = []
+        for fid in frontier:
+            for f in state.folders.values():
+                if f.parent_id == fid and f.id not in levels:
+                    levels[f.id] = levels[fid] + 1
+                    nxt.append(f.id)
+        frontier = nxt
+    return levels
+
+
+# -- v5 handlers ----------------------------------------------------------------------------------
+def list_parent_segments(ctx: RequestContext) -> Reply:
+    data = [ps_resource(ps) for ps in ctx.state.parent_segments.values() if ps.v5]
+    return Reply(200, {"data": data}, content_type=JSONAPI)
+
+
+def get_parent_segment(ctx: RequestContext) -> Reply:
+    ps = _v5_ps(ctx.state, ctx.params["id"])
+    return not_found_v5() if ps is None else Reply(200, {"data": ps_resource(ps)}, content_type=JSONAPI)
+
+
+def by_folder(ctx: RequestContext) -> Reply:
+    """The folder itself plus everything down to `depth` folder levels below it."""
+    state = ctx.state
+    folder = state.folders.get(ctx.params["id"])
+    if folder is None or _v5_ps(state, folder.ps_id) is None:
+        return not_found_v5()
+    raw_depth = ctx.arg("depth")
+    if raw_depth is None or not raw_depth.isdigit():
+        return jsonapi_error(400, "bad-parameter-error", "depth parameter is required",
+                             {"parameterCode": "INVALID_FORMAT"})
+    depth = int(raw_depth)
+    with_rule = (ctx.arg("with_rule") or "true").lower() != "false"
+    levels = _folder_level_map(state, folder)
+    data: list[dict[str, Any]] = []
+    names: set[str | None] = set()
+    for fid, level in sorted(levels.items(), key=lambda item: (item[1], int(item[0]))):
+        if level <= depth:
+            f = state.folders[fid]
+            data.append(folder_resource(state, f))
+            names |= {f.created_by, f.updated_by}
+    for seg in sorted(state.segments.values(), key=lambda s: int(s.id)):
+        level = levels.get(seg.folder_id)
+        if level is not None and level + 1 <= depth:
+            res = segment_resource(state, seg, in_list=True)
+            if not with_rule:
+                res["attributes"]["rule"] = {}
+            data.append(res)
+            names |= {seg.created_by, seg.updated_by}
+    return Reply(200, {"data": data, "included": included_users(state, names)}, content_type=JSONAPI)
+
+
+def get_folder(ctx: RequestContext) -> Reply:
+    folder = ctx.state.folders.get(ctx.params["id"])
+    if folder is None:
+        return not_found_v5()
+    users = included_users(ctx.state, {folder.created_by, folder.updated_by})
+    return Reply(200, {"data": folder_resource(ctx.state, folder), "included": users}, content_type=JSONAPI)
+
+
+def _bare_resource(ctx: RequestContext) -> dict[str, Any]:
+    body = ctx.json() or {}
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"]  # the {"data": ...} wrapper some clients send
+    return body if isinstance(body, dict) else {}
+
+
+def _parent_from(resource: dict[str, Any]) -> str | None:
+    data = ((resource.get("relationships") or {}).get("parentFolder") or {}).get("data")
+    return str(data["id"]) if isinstance(data, dict) and data.get("id") is not None else None
+
+
+def create_folder(ctx: RequestContext) -> Reply:
+    res = _bare_resource(ctx)
+    attrs = res.get("attributes") or {}
+    parent_id = _parent_from(res)
+    if parent_id is None:
+        return jsonapi_error(422, "unprocessable-entity-error", "parent_folder id parameter is required")
+    parent = ctx.state.folders.get(parent_id)
+    if parent is None:
+        return not_found_v5()
+    if not attrs.get("name"):
+        return jsonapi_error(400, "validation-error", "Name can't be blank", {"validationCode": "CANNOT_BE_BLANK"})
+    fid = ctx.state.add_folder(parent.ps_id, attrs["name"], parent_folder_id=parent.id,
+                               description=attrs.get("description"))
+    return Reply(200, {"data": folder_resource(ctx.state, ctx.state.folders[fid]), "included": []},
+                 content_type=JSONAPI)
+
+
+def patch_folder(ctx: RequestContext) -> Reply:
+    folder = ctx.state.folders.get(ctx.params["id"])
+    if folder is None:
+        return not_found_v5()
+    res = _bare_resource(ctx)
+    attrs = res.get("attributes") or {}
+    if "name" in attrs:
+        folder.name = str(attrs["name"])
+    if "description" in attrs:
+        folder.description = attrs["description"]
+    new_parent = _parent_from(res)
+    if new_parent is not None:
+        target = ctx.state.folders.get(new_parent)
+        if target is None or target.ps_id != folder.ps_id or new_parent == folder.id:
+            return jsonapi_error(422, "unprocessable-entity-error", "cannot move folder there",
+                                 {"unprocessableEntityCode": "CANNOT_MOVE"})
+        folder.parent_id = new_parent
+    return Reply(200, {"data": folder_resource(ctx.state, folder), "included": []}, content_type=JSONAPI)
+
+
+def delete_folder(ctx: RequestContext) -> Reply:
+    folder = ctx.state.folders.get(ctx.params["id"])
+    if folder is None:
+        return not_found_v5()
+    body = {"data": folder_resource(ctx.state, folder), "included": []}
+    try:
+        ctx.state.delete_folder(folder.id)
+    except StateError as exc:
+        return jsonapi_error(409, "conflict-error", f"Deletion {exc}", {"referencedBySegments": []})
+    return Reply(200, body, content_type=JSONAPI)
+
+
+def get_segment_v5(ctx: RequestContext) -> Reply:
+    seg = ctx.state.segments.get(ctx.params["id"])
+    if seg is None:
+        return not_found_v5()
+    users = included_users(ctx.state, {seg.created_by, seg.updated_by})
+    return Reply(200, {"data": segment_resource(ctx.state, seg), "included": users}, content_type=JSONAPI)
+
+
+def _kind_from_type(value: Any) -> str | None:
+    return {"segment-batch": "batch", "segment-realtime": "realtime"}.get(str(value))
+
+
+def create_segment_v5(ctx: RequestContext) -> Reply:
+    res = _bare_resource(ctx)
+    attrs = res.get("attributes") or {}
+    kind = _kind_from_type(res.get("type") or "segment-batch")
+    parent_id = _parent_from(res)
+    parent = ctx.state.folders.get(parent_id or "")
+    if kind is None or parent is None:
+        return jsonapi_error(422, "unprocessable-entity-error", "parent_folder id parameter is required")
+    if not attrs.get("name"):
+        return jsonapi_error(400, "validation-error", "Name can't be blank", {"validationCode": "CANNOT_BE_BLANK"})
+    try:
+        sid = ctx.state.add_segment(parent.ps_id, attrs["name"], attrs.get("rule"), folder_id=parent.id, kind=kind,
+                                    description=attrs.get("description"))
+    except StateError as exc:
+        return jsonapi_error(400, "validation-error", str(exc), {"validationCode": "VIOLATES_UNIQUENESS_CONSTRAINT"})
+    return Reply(200, {"data": segment_resource(ctx.state, ctx.state.segments[sid]), "included": []},
+                 content_type=JSONAPI)
+
+
+def patch_segment_v5(ctx: RequestContext) -> Reply:
+    seg = ctx.state.segments.get(ctx.params["id"])
+    if seg is None:
+        return not_found_v5()
+    res = _bare_resource(ctx)
+    attrs = res.get("attributes") or {}
+    kwargs: dict[str, Any] = {"updated_by": _caller(ctx)}
+    if "rule" in attrs:
+        kwargs["rule"] = attrs["rule"]
+    if "name" in attrs:
+        kwargs["name"] = str(attrs["name"])
+    if "description" in attrs:
+        kwargs["description"] = attrs["description"]
+    if _parent_from(res) is not None:
+        kwargs["folder_id"] = _parent_from(res)
+    try:
+        ctx.state.update_segment(seg.id, **kwargs)
+    except StateError as exc:
+        return jsonapi_error(400, "validation-error", str(exc), {"validationCode": "VIOLATES_UNIQUENESS_CONSTRAINT"})
+    return Reply(200, {"data": segment_resource(ctx.state, seg), "included": []}, content_type=JSONAPI)
+
+
+def delete_segment_v5(ctx: RequestContext) -> Reply:
+    seg = ctx.state.segments.get(ctx.params["id"])
+    if seg is None:
+        return not_found_v5()
+    refs = ctx.state.referencing_segments(seg.id)
+    if refs:
+        return jsonapi_error(409, "conflict-error", f"Segment is referenced by other segments: {', '.join(refs)}",
+                             {"referencedBySegments": [{"id": r} for r in refs]})
+    body = {"data": segment_resource(ctx.state, seg), "included": []}
+    ctx.state.delete_segment(seg.id)
+    return Reply(200, body, content_type=JSONAPI)
+
+
+def _caller(ctx: RequestContext) -> str:
+    """Writes through the API are attributed to the key's user, "API User" in the fake."""
+    return "API User"
+
+
+# -- v4 handlers ----------------------------------------------------------------------------------
+def _ps_v4(ctx: RequestContext) -> FakeParentSegment | None:
+    return ctx.state.parent_segments.get(ctx.params["ps"])
+
+
+def list_master_segments(ctx: RequestContext) -> Reply:
+    return Reply(200, [
+        {"id": ps.id, "name": ps.name, "description": ps.description, "population": ps.population,
+         "updatedAt": ps.updated_at, "matrixUpdatedAt": ps.updated_at, "scheduleType": "daily"}
+        for ps in ctx.state.parent_segments.values()
+    ])
+
+
+def list_audiences(ctx: RequestContext) -> Reply:
+    return Reply(200, [audience_item(ps) for ps in ctx.state.parent_segments.values()])
+
+
+def get_audience(ctx: RequestContext) -> Reply:
+    ps = _ps_v4(ctx)
+    return not_found_v4(f"Audience {ctx.params['ps']}") if ps is None else Reply(200, audience_item(ps))
+
+
+def empty_list(ctx: RequestContext) -> Reply:
+    return not_found_v4(f"Audience {ctx.params['ps']}") if _ps_v4(ctx) is None else Reply(200, [])
+
+
+def list_folders_v4(ctx: RequestContext) -> Reply:
+    ps = _ps_v4(ctx)
+    if ps is None:
+        return not_found_v4(f"Audience {ctx.params['ps']}")
+    folders = sorted((f for f in ctx.state.folders.values() if f.ps_id == ps.id), key=lambda f: int(f.id))
+    return Reply(200, [v4_folder(ctx.state, f) for f in folders])
+
+
+def get_folder_v4(ctx: RequestContext) -> Reply:
+    folder = ctx.state.folders.get(ctx.params["fid"])
+    if folder is None or folder.ps_id != ctx.params["ps"]:
+        return not_found_v4(f"SegmentFolder {ctx.params['fid']}")
+    return Reply(200, v4_folder(ctx.state, folder))
+
+
+def list_folder_segments_v4(ctx: RequestContext) -> Reply:
+    folder = ctx.state.folders.get(ctx.params["fid"])
+    if folder is None or folder.ps_id != ctx.params["ps"]:
+        return not_found_v4(f"SegmentFolder {ctx.params['fid']}")
+    segs = sorted((s for s in ctx.state.segments.values() if s.folder_id == folder.id), key=lambda s: int(s.id))
+    return Reply(200, [v4_segment(ctx.state, s) for s in segs])
+
+
+def list_segments_v4(ctx: RequestContext) -> Reply:
+    ps = _ps_v4(ctx)
+    if ps is None:
+        return not_found_v4(f"Audience {ctx.params['ps']}")
+    segs = sorted((s for s in ctx.state.segments.values() if s.ps_id == ps.id), key=lambda s: int(s.id))
+    return Reply(200, [v4_segment(ctx.state, s, in_list=True) for s in segs])
+
+
+def _segment_v4(ctx: RequestContext) -> FakeSegment | None:
+    seg = ctx.state.segments.get(ctx.params["sid"])
+    return seg if seg is not None and seg.ps_id == ctx.params["ps"] else None
+
+
+def get_segment_v4(ctx: RequestContext) -> Reply:
+    seg = _segment_v4(ctx)
+    return not_found_v4(f"Segment {ctx.params['sid']}") if seg is None else Reply(200, v4_segment(ctx.state, seg))
+
+
+def create_segment_v4(ctx: RequestContext) -> Reply:
+    ps = _ps_v4(ctx)
+    if ps is None:
+        return not_found_v4(f"Audience {ctx.params['ps']}")
+    body = ctx.json() or {}
+    if not isinstance(body, dict) or not body.get("name"):
+        return v4_error(400, "bad_request", "name is required")
+    kind = {0: "batch", 1: "realtime"}.get(body.get("kind", 0))
+    if kind is None:
+        return v4_error(400, "bad_request", "kind must be 0 (batch) or 1 (realtime)")
+    folder = body.get("segmentFolderId")
+    try:
+        sid = ctx.state.add_segment(ps.id, str(body["name"]), body.get("rule"), kind=kind,
+                                    folder_id=None if folder is None else str(folder),
+                                    description=body.get("description"), updated_by=_caller(ctx))
+    except StateError as exc:
+        return v4_error(400, "bad_request", str(exc))
+    return Reply(200, v4_segment(ctx.state, ctx.state.segments[sid]))
+
+
+def put_segment_v4(ctx: RequestContext) -> Reply:
+    seg = _segment_v4(ctx)
+    if seg is None:
+        return not_found_v4(f"Segment {ctx.params['sid']}")
+    body = ctx.json() or {}
+    if not isinstance(body, dict):
+        return v4_error(400, "bad_request", "body must be an object")
+    kwargs: dict[str, Any] = {"updated_by": _caller(ctx)}
+    if "rule" in body:
+        kwargs["rule"] = body["rule"]
+    if "name" in body:
+        kwargs["name"] = str(body["name"])
+    if "description" in body:
+        kwargs["description"] = body["description"]
+    if body.get("segmentFolderId") is not None:
+        kwargs["folder_id"] = str(body["segmentFolderId"])
+    try:
+        ctx.state.update_segment(seg.id, **kwargs)
+    except StateError as exc:
+        return v4_error(400, "bad_request", str(exc))
+    return Reply(200, v4_segment(ctx.state, seg))
+
+
+def delete_segment_v4(ctx: RequestContext) -> Reply:
+    seg = _segment_v4(ctx)
+    if seg is None:
+        return not_found_v4(f"Segment {ctx.params['sid']}")
+    try:
+        ctx.state.delete_segment(seg.id)
+    except StateError as exc:
+        return v4_error(409, "conflict", str(exc))
+    return Reply(204, None)
+
+
+def _date_arg(ctx: RequestContext, name: str) -> date | None:
+    value = ctx.arg(name)
+    return None if value is None else date.fromisoformat(value)
+
+
+def segment_statistics(ctx: RequestContext) -> Reply:
+    seg = _segment_v4(ctx)
+    if seg is None:
+        return not_found_v4(f"Segment {ctx.params['sid']}")
+    try:
+        start, end = _date_arg(ctx, "from"), _date_arg(ctx, "to")
+    except ValueError:
+        return v4_error(400, "bad_request", "from/to must be YYYY-MM-DD")
+    points = []
+    for day, (population, measured) in sorted(seg.history.items()):
+        d = date.fromisoformat(day)
+        if (start is None or d >= start) and (end is None or d <= end):
+            epoch = int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
+            points.append([epoch, int(population), bool(measured)])
+    return Reply(200, points)
+
+
+def audience_statistics(ctx: RequestContext) -> Reply:
+    ps = _ps_v4(ctx)
+    if ps is None:
+        return not_found_v4(f"Audience {ctx.params['ps']}")
+    today = ctx.state.clock().date()
+    points = []
+    if ps.population is not None:
+        for back in range(7, -1, -1):
+            d = today - timedelta(days=back)
+            points.append([int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()), ps.population, True])
+    return Reply(200, points)
+
+
+def segment_query(ctx: RequestContext) -> Reply:
+    """Rule → SQL through the project's compiler (Trino dialect), as TD answers with Trino SQL."""
+    ps = _ps_v4(ctx)
+    if ps is None:
+        return not_found_v4(f"Audience {ctx.params['ps']}")
+    body = ctx.json() or {}
+    if not isinstance(body, dict) or body.get("format", "sql") != "sql":
+        return v4_error(400, "bad_request", "format must be sql")
+    rule = body.get("rule")
+    state = ctx.state
+
+    def resolve(segment_id: Any) -> Any:
+        return state.segments[str(segment_id)].rule  # KeyError: unknown segment, as the compiler expects
+
+    try:
+        from orchestrate.rules import compile_rule
+
+        sql = compile_rule(rule, audience_id=ps.id, dialect="trino", now=state.clock(), resolve_reference=resolve,
+                           timezone=ps.timezone)
+    except ImportError as exc:  # the compiler module is not installed
+        return v4_error(500, "internal_error", f"rule compiler unavailable: {exc}")
+    except Exception as exc:  # noqa: BLE001 - any compiler failure is the rule's fault, as on TD
+        return v4_error(400, "bad_request", f"cannot convert rule to SQL: {exc}")
+    if body.get("kind") == 1:
+        return Reply(200, {"sql": sql, "statement": {}, "batch_workflows": {}})
+    return Reply(200, {"sql": sql})
+
+
+def register(router: Router) -> None:
+    """Register every CDP route on the router."""
+    r = router.add
+    r("GET", "/entities/parent_segments", list_parent_segments)
+    r("GET", "/entities/parent_segments/" + ID.format("id"), get_parent_segment)
+    r("GET", "/entities/by-folder/" + ID.format("id"), by_folder)
+    r("POST", "/entities/folders", create_folder)
+    r("GET", "/entities/folders/" + ID.format("id"), get_folder)
+    r("PATCH", "/entities/folders/" + ID.format("id"), patch_folder)
+    r("DELETE", "/entities/folders/" + ID.format("id"), delete_folder)
+    r("POST", "/entities/segments", create_segment_v5)
+    r("GET", "/entities/segments/" + ID.format("id"), get_segment_v5)
+    r("PATCH", "/entities/segments/" + ID.format("id"), patch_segment_v5)
+    r("DELETE", "/entities/segments/" + ID.format("id"), delete_segment_v5)
+    r("GET", "/master_segments", list_master_segments)
+    r("GET", "/audiences", list_audiences)
+    ps = "/audiences/" + ID.format("ps")
+    r("GET", ps, get_audience)
+    r("GET", ps + "/attributes", empty_list)
+    r("GET", ps + "/behaviors", empty_list)
+    r("GET", ps + "/statistics", audience_statistics)
+    r("GET", ps + "/folders", list_folders_v4)
+    r("GET", ps + "/folders/" + ID.format("fid"), get_folder_v4)
+    r("GET", ps + "/folders/" + ID.format("fid") + "/segments", list_folder_segments_v4)
+    r("GET", ps + "/segments", list_segments_v4)
+    r("POST", ps + "/segments", create_segment_v4)
+    r("POST", ps + "/segments/query", segment_query)
+    r("GET", ps + "/segments/" + ID.format("sid"), get_segment_v4)
+    r("PUT", ps + "/segments/" + ID.format("sid"), put_segment_v4)
+    r("DELETE", ps + "/segments/" + ID.format("sid"), delete_segment_v4)
+    r("GET", ps + "/segments/" + ID.format("sid") + "/statistics", segment_statistics)

@@ -1,0 +1,345 @@
+"""In-memory state of the fake CDP account, with the Python API the demo and the tests drive.
+
+Thread-safe (one re-entrant lock). Ids are digit strings, shared by the v4 and v5 views as on the
+real service. Every parent segment has a root folder named "<name> Root"; a v4-only parent segment
+(v5 not enabled) is simply absent from `/entities/parent_segments` and its folders from by-folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+class StateError(ValueError):
+    """A bad call on the fake state (unknown id, duplicate name)."""
+
+
+@dataclass
+class FakeParentSegment:
+    id: str
+    name: str
+    v5: bool
+    root_folder_id: str
+    population: int | None
+    timezone: str
+    description: str
+    created_at: str
+    updated_at: str
+
+
+@dataclass
+class FakeFolder:
+    id: str
+    ps_id: str
+    parent_id: str | None
+    name: str
+    description: str | None
+    created_at: str
+    updated_at: str
+    created_by: str | None
+    updated_by: str | None
+
+
+@dataclass
+class FakeSegment:
+    id: str
+    ps_id: str
+    folder_id: str
+    name: str
+    kind: str  # batch | realtime
+    rule: Any
+    population: int | None
+    description: str | None
+    created_at: str
+    updated_at: str
+    created_by: str | None
+    updated_by: str | None
+    # stat_date (YYYY-MM-DD) -> [population, measured]
+    history: dict[str, list[Any]] = field(default_factory=dict)
+    rule_versions: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeState:
+    """The account: parent segments, folders, segments, users; plus knobs for quirks."""
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.parent_segments: dict[str, FakeParentSegment] = {}
+        self.folders: dict[str, FakeFolder] = {}
+        self.segments: dict[str, FakeSegment] = {}
+        self.users: dict[str, str] = {}  # user id -> name
+        self._ids = itertools.count(100001)
+        # Quirk knobs: segments whose rule list reads leave out (the real service may do that).
+        self.omit_rule_in_lists: set[str] = set()
+        # When set, only these API keys are accepted (others get 401).
+        self.accepted_keys: set[str] | None = None
+
+    # -- ids, users -------------------------------------------------------------------------------
+    def _new_id(self, wanted: str | int | None = None) -> str:
+        with self.lock:
+            if wanted is not None:
+                new = str(int(wanted))
+                if new in self.parent_segments or new in self.folders or new in self.segments:
+                    raise StateError(f"id {new} is already used")
+                return new
+            while True:
+                new = str(next(self._ids))
+                if new not in self.parent_segments and new not in self.folders and new not in self.segments:
+                    return new
+
+    def user_id(self, name: str | None) -> str | None:
+        """The id of a user by name, creating the user on first use."""
+        if name is None:
+            return None
+        with self.lock:
+            for uid, uname in self.users.items():
+                if uname == name:
+                    return uid
+            uid = str(381 + len(self.users))
+            self.users[uid] = name
+            return uid
+
+    def _stamp(self, now: datetime | None) -> str:
+        return iso(now or self.clock())
+
+    # -- parent segments and folders --------------------------------------------------------------
+    def add_parent_segment(
+        self,
+        name: str,
+        *,
+        v5: bool = True,
+        population: int | None = None,
+        timezone: str = "UTC",
+        ps_id: str | int | None = None,
+        description: str = "",
+        now: datetime | None = None,
+    ) -> str:
+        with self.lock:
+            new_id = self._new_id(ps_id)
+            stamp = self._stamp(now)
+            root = FakeFolder(self._new_id(), new_id, None, f"{name} Root", None, stamp, stamp, None, None)
+            self.folders[root.id] = root
+            self.parent_segments[new_id] = FakeParentSegment(
+                new_id, name, v5, root.id, population, timezone, description, stamp, stamp
+            )
+            return new_id
+
+    def parent_segment(self, ps_id: str) -> FakeParentSegment:
+        try:
+            return self.parent_segments[str(ps_id)]
+        except KeyError:
+            raise StateError(f"unknown parent segment {ps_id}") from None
+
+    def set_parent_population(self, ps_id: str, population: int | None) -> None:
+        with self.lock:
+            self.parent_segment(ps_id).population = population
+
+    def add_folder(
+        self,
+        ps_id: str,
+        name: str,
+        *,
+        parent_folder_id: str | None = None,
+        description: str | None = None,
+        folder_id: str | int | None = None,
+        created_by: str | None = "Demo User",
+        now: datetime | None = None,
+    ) -> str:
+        """A folder under `parent_folder_id` (default: the parent segment's root folder)."""
+        with self.lock:
+            ps = self.parent_segment(ps_id)
+            parent = str(parent_folder_id) if parent_folder_id is not None else ps.root_folder_id
+            if parent not in self.folders or self.folders[parent].ps_id != ps.id:
+                raise StateError(f"unknown folder {parent} in parent segment {ps_id}")
+            new_id = self._new_id(folder_id)
+            stamp = self._stamp(now)
+            self.user_id(created_by)
+            self.folders[new_id] = FakeFolder(
+                new_id, ps.id, parent, name, description, stamp, stamp, created_by, created_by
+            )
+            return new_id
+
+    def folder(self, folder_id: str) -> FakeFolder:
+        try:
+            return self.folders[str(folder_id)]
+        except KeyError:
+            raise StateError(f"unknown folder {folder_id}") from None
+
+    def delete_folder(self, folder_id: str) -> None:
+        with self.lock:
+            folder = self.folder(folder_id)
+            if any(f.parent_id == folder.id for f in self.folders.values()) or any(
+                s.folder_id == folder.id for s in self.segments.values()
+            ):
+                raise StateError(f"SegmentFolder has segments: folder {folder_id} is not empty")
+            del self.folders[folder.id]
+
+    # -- segments ---------------------------------------------------------------------------------
+    def add_segment(
+        self,
+        ps_id: str,
+        name: str,
+        rule: Any,
+        *,
+        folder_id: str | None = None,
+        kind: str = "batch",
+        population: int | None = None,
+        description: str | None = None,
+        updated_by: str | None = "Demo User",
+        segment_id: str | int | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        with self.lock:
+            ps = self.parent_segment(ps_id)
+            folder = str(folder_id) if folder_id is not None else ps.root_folder_id
+            if folder not in self.folders or self.folders[folder].ps_id != ps.id:
+                raise StateError(f"unknown folder {folder} in parent segment {ps_id}")
+            if kind not in {"batch", "realtime"}:
+                raise StateError(f"kind must be batch or realtime, not {kind!r}")
+            self._check_unique_name(ps.id, name, None)
+            new_id = self._new_id(segment_id)
+            stamp = self._stamp(now)
+            self.user_id(updated_by)
+            seg = FakeSegment(
+                new_id, ps.id, folder, name, kind, copy.deepcopy(rule), population, description,
+                stamp, stamp, updated_by, updated_by,
+            )
+            seg.rule_versions.append({"rule": copy.deepcopy(rule), "updated_at": stamp, "updated_by": updated_by})
+            self.segments[new_id] = seg
+            return new_id
+
+    def _check_unique_name(self, ps_id: str, name: str, except_id: str | None) -> None:
+        for seg in self.segments.values():
+            if seg.ps_id == ps_id and seg.name == name and seg.id != except_id:
+                raise StateError("Name has already been taken")
+
+    def segment(self, segment_id: str) -> FakeSegment:
+        try:
+            return self.segments[str(segment_id)]
+        except KeyError:
+            raise StateError(f"unknown segment {segment_id}") from None
+
+    def update_segment(
+        self,
+        segment_id: str,
+        *,
+        rule: Any = ...,
+        name: str | None = None,
+        description: Any = ...,
+        folder_id: str | None = None,
+        updated_by: str | None = "Demo User",
+        now: datetime | None = None,
+    ) -> None:
+        with self.lock:
+            seg = self.segment(segment_id)
+            if name is not None and name != seg.name:
+                self._check_unique_name(seg.ps_id, name, seg.id)
+                seg.name = name
+            if folder_id is not None:
+                folder = self.folder(folder_id)
+                if folder.ps_id != seg.ps_id:
+                    raise StateError(f"folder {folder_id} belongs to another parent segment")
+                seg.folder_id = folder.id
+            if description is not ...:
+                seg.description = description
+            seg.updated_at = self._stamp(now)
+            seg.updated_by = updated_by
+            self.user_id(updated_by)
+            if rule is not ...:
+                seg.rule = copy.deepcopy(rule)
+                seg.rule_versions.append(
+                    {"rule": copy.deepcopy(rule), "updated_at": seg.updated_at, "updated_by": updated_by}
+                )
+
+    def update_rule(self, segment_id: str, rule: Any, *, updated_by: str | None = "Demo User",
+                    now: datetime | None = None) -> None:
+        """Change a segment's rule (records updatedAt/updatedBy and the version)."""
+        self.update_segment(segment_id, rule=rule, updated_by=updated_by, now=now)
+
+    def referencing_segments(self, segment_id: str) -> list[str]:
+        target = str(segment_id)
+        found = []
+        for seg in self.segments.values():
+            if target in _referenced_ids(seg.rule):
+                found.append(seg.id)
+        return found
+
+    def delete_segment(self, segment_id: str) -> None:
+        with self.lock:
+            seg = self.segment(segment_id)
+            refs = self.referencing_segments(seg.id)
+            if refs:
+                raise StateError(f"Segment is referenced by other segments: {', '.join(refs)}")
+            del self.segments[seg.id]
+
+    def set_population(self, segment_id: str, population: int | None) -> None:
+        with self.lock:
+            self.segment(segment_id).population = population
+
+    def record_population(self, segment_id: str, day: date, population: int, *, measured: bool = True) -> None:
+        """One day of population history, served by the statistics endpoint."""
+        with self.lock:
+            self.segment(segment_id).history[day.isoformat()] = [int(population), bool(measured)]
+
+    # -- persistence ------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "parent_segments": [asdict(p) for p in self.parent_segments.values()],
+                "folders": [asdict(f) for f in self.folders.values()],
+                "segments": [asdict(s) for s in self.segments.values()],
+                "users": self.users,
+                "omit_rule_in_lists": sorted(self.omit_rule_in_lists),
+            }
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FakeState:
+        state = cls()
+        for p in data.get("parent_segments", []):
+            state.parent_segments[str(p["id"])] = FakeParentSegment(**p)
+        for f in data.get("folders", []):
+            state.folders[str(f["id"])] = FakeFolder(**f)
+        for s in data.get("segments", []):
+            state.segments[str(s["id"])] = FakeSegment(**s)
+        state.users = {str(k): v for k, v in (data.get("users") or {}).items()}
+        state.omit_rule_in_lists = set(data.get("omit_rule_in_lists") or [])
+        used = [int(i) for i in (*state.parent_segments, *state.folders, *state.segments)]
+        state._ids = itertools.count(max([100000, *used]) + 1)
+        return state
+
+    @classmethod
+    def load(cls, path: str | Path) -> FakeState:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _referenced_ids(rule: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(rule, dict):
+        if rule.get("type") == "Reference" and rule.get("id") is not None:
+            found.add(str(rule["id"]))
+        for value in rule.values():
+            found |= _referenced_ids(value)
+    elif isinstance(rule, list):
+        for value in rule:
+            found |= _referenced_ids(value)
+    return found

@@ -1,0 +1,280 @@
+"""`run_pull`: fetch a whole account into memory, then land it atomically.
+
+1. parent segments, folders, segments (v4/v5 per `filters.v5_flag`), single fetches for rules that
+   list reads left out;
+2. population statistics: full back-fill on first sight of a segment, afterwards the missing days;
+3. member SQL per new (ps_id, rule_hash): the project's compiler and/or the API's rule-to-SQL;
+4. one `LandingBatch`, written by the warehouse writer (all or nothing).
+
+A failure before step 4 raises `PullError` and only appends a `failed` row to pull_runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from orchestrate.cdp.canonical import canonical_json, canonical_rule_json, describe_rule, rule_hash
+from orchestrate.cdp.client import CdpClient
+from orchestrate.cdp.fetch import Account, fetch_account, parallel
+from orchestrate.cdp.progress import Progress
+from orchestrate.cdp.records import RecordProblem, Segment, parse_statistics
+from orchestrate.http import ApiError, redact
+from orchestrate.warehouse.base import LandingBatch, LandingWriter, Row
+
+log = logging.getLogger("orchestrate.pull")
+
+SQL_SOURCES = ("api", "compiler", "auto")
+DIALECTS = ("duckdb", "trino")
+NO_STATISTICS_KINDS = frozenset({"funnel_stage"})
+
+
+class PullError(RuntimeError):
+    """The pull could not fetch a complete account; nothing was landed."""
+
+
+@dataclass
+class PullResult:
+    pull_id: str
+    run_date: date
+    status: str
+    parent_segments: int = 0
+    folders: int = 0
+    segments: int = 0
+    statistics_rows: int = 0
+    sql_rows: int = 0
+    sql_api_requests: int = 0
+    requests: int = 0
+    api_versions: list[str] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"pull {self.pull_id} ({self.run_date}): {self.status}; {self.parent_segments} parent segments, "
+            f"{self.folders} folders, {self.segments} segments, {self.statistics_rows} statistics rows, "
+            f"{self.sql_rows} new SQL rows ({self.sql_api_requests} rule-to-SQL requests), "
+            f"{self.requests} API requests, {len(self.problems)} problem(s)"
+        )
+
+
+def payload_hash(raw: Any) -> str:
+    return hashlib.sha256(canonical_json(raw).encode("utf-8")).hexdigest()
+
+
+def _audit(pull_id: str, run_date: date, fetched_at: datetime) -> Row:
+    return {"pull_id": pull_id, "run_date": run_date, "fetched_at": fetched_at}
+
+
+def account_rows(account: Account, audit: Row) -> tuple[list[Row], list[Row], list[Row]]:
+    """Rows of the three replaced tables."""
+    ps_rows = [
+        {"ps_id": p.ps_id, "ps_name": p.name, "api_version": p.api_version, "root_folder_id": p.root_folder_id,
+         "population": p.population, "timezone": p.timezone, "updated_at": p.updated_at,
+         "raw_json": canonical_json(p.raw), "payload_hash": payload_hash(p.raw), **audit}
+        for p in account.parent_segments
+    ]
+    folder_rows = [
+        {"folder_id": f.folder_id, "ps_id": f.ps_id, "parent_folder_id": f.parent_folder_id,
+         "folder_name": f.name, "api_version": f.api_version, "raw_json": canonical_json(f.raw),
+         "payload_hash": payload_hash(f.raw), **audit}
+        for f in account.folders
+    ]
+    segment_rows = [
+        {"segment_id": s.segment_id, "ps_id": s.ps_id, "folder_id": s.folder_id, "segment_name": s.name,
+         "api_version": s.api_version, "segment_kind": s.kind, "realtime": s.realtime,
+         "population": s.population, "rule_json": canonical_rule_json(s.rule), "rule_hash": rule_hash(s.rule),
+         "rule_conditions": describe_rule(s.rule), "created_at": s.created_at, "updated_at": s.updated_at,
+         "updated_by": s.updated_by, "raw_json": canonical_json(s.raw), "payload_hash": payload_hash(s.raw),
+         **audit}
+        for s in account.segments
+    ]
+    return ps_rows, folder_rows, segment_rows
+
+
+def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_date: date,
+                fetched_at: datetime, workers: int, progress: Progress) -> list[Row]:
+    """Back-fill on first sight; afterwards only days after the latest landed one, up to run_date."""
+    latest = writer.statistics_max_dates()
+    todo: list[tuple[Segment, date | None]] = []
+    for seg in account.segments:
+        if seg.kind in NO_STATISTICS_KINDS:
+            continue
+        last = latest.get((seg.ps_id, seg.segment_id))
+        if last is None:
+            todo.append((seg, None))
+        elif last < run_date:
+            todo.append((seg, last + timedelta(days=1)))
+    progress.phase("population statistics", len(todo))
+
+    def fetch(item: tuple[Segment, date | None]) -> list[Row]:
+        seg, start = item
+        try:
+            payload = client.segment_statistics(seg.ps_id, seg.segment_id, start, run_date)
+            points = parse_statistics(payload, seg.ps_id, seg.segment_id)
+        except ApiError as exc:
+            if exc.status == 404:
+                account.problem(RecordProblem("segment_statistics", seg.segment_id, "statistics not found"))
+                return []
+            raise
+        except RecordProblem as exc:
+            account.problem(exc)
+            return []
+        return [
+            {"ps_id": p.ps_id, "segment_id": p.segment_id, "stat_date": p.stat_date, "population": p.population,
+             "measured": p.measured, "fetched_at": fetched_at}
+            for p in points
+            if (start is None or p.stat_date >= start) and p.stat_date <= run_date
+        ]
+
+    rows = [row for chunk in parallel(todo, fetch, workers, progress) for row in chunk]
+    progress.close()
+    return rows
+
+
+@dataclass
+class _SqlJob:
+    ps_id: str
+    rule_hash: str
+    rule: Any
+    segment_id: str
+    kind: str
+    timezone: str | None
+
+
+def _compile(job: _SqlJob, dialect: str, now: datetime, rules_by_id: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(sql, error) from the project's compiler."""
+    try:
+        from orchestrate.rules import compile_rule
+
+        sql = compile_rule(job.rule, audience_id=job.ps_id, dialect=dialect, now=now,  # type: ignore[arg-type]
+                           resolve_reference=lambda ref: rules_by_id[str(ref)], segment_id=job.segment_id,
+                           timezone=job.timezone)
+        return sql, None
+    except Exception as exc:  # noqa: BLE001 - any compiler failure is recorded, never fatal
+        return None, redact(f"{type(exc).__name__}: {exc}")[:2000]
+
+
+def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql_source: str, dialect: str,
+                 now: datetime, fetched_at: datetime, workers: int,
+                 progress: Progress) -> tuple[list[Row], int]:
+    """New segment_sql rows and the number of rule-to-SQL requests made."""
+    existing = writer.existing_sql_keys()
+    timezones = {p.ps_id: p.timezone for p in account.parent_segments}
+    rules_by_id = {s.segment_id: s.rule for s in account.segments}
+    jobs: dict[tuple[str, str], _SqlJob] = {}
+    for seg in account.segments:
+        if seg.kind in NO_STATISTICS_KINDS:
+            continue
+        key = (seg.ps_id, rule_hash(seg.rule))
+        jobs.setdefault(key, _SqlJob(seg.ps_id, key[1], seg.rule, seg.segment_id, seg.kind,
+                                     timezones.get(seg.ps_id)))
+    rows: list[Row] = []
+    api_jobs: list[_SqlJob] = []
+    for (ps_id, digest), job in jobs.items():
+        wants_compiler = sql_source in ("compiler", "auto") and (ps_id, digest, "compiler") not in existing
+        compiled_ok = (ps_id, digest, "compiler") in existing
+        if wants_compiler:
+            sql, error = _compile(job, dialect, now, rules_by_id)
+            compiled_ok = sql is not None
+            rows.append({"ps_id": ps_id, "rule_hash": digest, "sql_source": "compiler", "dialect": dialect,
+                         "segment_sql": sql, "error": error, "fetched_at": fetched_at})
+        if (ps_id, digest, "api") in existing:
+            continue
+        if sql_source == "api" or (sql_source == "auto" and not compiled_ok):
+            api_jobs.append(job)
+    progress.phase("rule-to-SQL", len(api_jobs))
+
+    def request(job: _SqlJob) -> Row:
+        try:
+            sql, error = client.rule_to_sql(job.ps_id, job.rule, 1 if job.kind == "realtime" else 0), None
+        except ApiError as exc:
+            if exc.status is None or exc.status in (401, 403):
+                raise
+            sql, error = None, str(exc)[:2000]
+        return {"ps_id": job.ps_id, "rule_hash": job.rule_hash, "sql_source": "api", "dialect": "trino",
+                "segment_sql": sql, "error": error, "fetched_at": fetched_at}
+
+    rows.extend(parallel(api_jobs, request, workers, progress))
+    progress.close()
+    return rows, len(api_jobs)
+
+
+def run_pull(
+    *,
+    client: CdpClient,
+    writer: LandingWriter,
+    config: dict[str, Any],
+    run_date: date,
+    sql_source: str,
+    dialect: str,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> PullResult:
+    """Pull the account and land it; raises PullError (nothing landed) when it cannot be complete."""
+    if sql_source not in SQL_SOURCES:
+        raise ValueError(f"segment_sql_source must be one of {', '.join(SQL_SOURCES)}, not {sql_source!r}")
+    if dialect not in DIALECTS:
+        raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
+    v5_flag = str(((config or {}).get("filters") or {}).get("v5_flag") or "both")
+    progress = progress or Progress()
+    workers = workers or max(1, client.http.policy.max_in_flight)
+    pull_id = uuid.uuid4().hex
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    compile_now = datetime.combine(run_date, time(0), tzinfo=UTC)
+    requests_before = client.request_count
+    result = PullResult(pull_id=pull_id, run_date=run_date, status="running")
+    try:
+        account = fetch_account(client, v5_flag, workers=workers, progress=progress)
+        fetched_at = datetime.now(UTC).replace(tzinfo=None)
+        audit = _audit(pull_id, run_date, fetched_at)
+        ps_rows, folder_rows, segment_rows = account_rows(account, audit)
+        stat_rows = _statistics(client, account, writer, run_date, fetched_at, workers, progress)
+        sql_rows, sql_requests = _segment_sql(client, account, writer, sql_source, dialect, compile_now,
+                                              fetched_at, workers, progress)
+    except (ApiError, ValueError) as exc:
+        message = redact(exc)
+        log.error("pull failed, previous landing kept: %s", message)
+        result.status = "failed"
+        result.requests = client.request_count - requests_before
+        result.problems.append({"kind": "pull", "id": None, "reason": message})
+        _record_failure(writer, result, started_at)
+        raise PullError(f"pull failed, previous landing kept: {message}") from None
+    result.status = "success" if not account.problems else "success_with_problems"
+    result.parent_segments = len(ps_rows)
+    result.folders = len(folder_rows)
+    result.segments = len(segment_rows)
+    result.statistics_rows = len(stat_rows)
+    result.sql_rows = len(sql_rows)
+    result.sql_api_requests = sql_requests
+    result.api_versions = account.api_versions
+    result.problems = list(account.problems)
+    result.requests = client.request_count - requests_before
+    batch = LandingBatch(pull_id, run_date, fetched_at, ps_rows, folder_rows, segment_rows, sql_rows, stat_rows,
+                         _run_row(result, started_at))
+    writer.write(batch)
+    for problem in result.problems:
+        log.warning("problem: %s %s: %s", problem.get("kind"), problem.get("id"), problem.get("reason"))
+    log.info(result.summary())
+    return result
+
+
+def _run_row(result: PullResult, started_at: datetime) -> Row:
+    return {
+        "pull_id": result.pull_id, "run_date": result.run_date, "started_at": started_at,
+        "finished_at": datetime.now(UTC).replace(tzinfo=None), "status": result.status,
+        "api_versions": ",".join(result.api_versions), "parent_segments": result.parent_segments,
+        "folders": result.folders, "segments": result.segments, "requests": result.requests,
+        "problems": json.dumps(result.problems, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _record_failure(writer: LandingWriter, result: PullResult, started_at: datetime) -> None:
+    try:
+        writer.append_pull_run(_run_row(result, started_at))
+    except Exception as exc:  # noqa: BLE001 - recording the failure must not hide it
+        log.warning("could not record the failed pull in pull_runs: %s", redact(exc))
