@@ -1,0 +1,100 @@
+{#-
+    Rule versions: one row per segment per version of its meaning-bearing rule.
+    - A new version only when `rule_hash` changes (key order, whitespace, descriptions are not changes).
+    - A segment missing from a pull that did land its parent segment is closed (deleted).
+    - Segments of parent segments absent from this pull (not fetched: filters, API version) are
+      carried over unchanged, so scoping a pull never reads as mass deletion.
+    - dbt_valid_from / dbt_valid_to are run dates (snapshot_get_time is the run date).
+-#}
+{% snapshot snp_segment_rules %}
+{{ config(
+    unique_key='segment_id',
+    strategy='versioned',
+    check_cols=['rule_hash'],
+    hard_deletes='invalidate',
+) }}
+
+{%- set columns = [
+    'segment_id', 'ps_id', 'ps_name', 'folder_id', 'folder_name', 'segment_name', 'api_version',
+    'rule_json', 'rule_conditions', 'rule_hash', 'segment_sql', 'updated_at', 'updated_by', 'population',
+] -%}
+
+{% if history_snapshot_is_behind(this) %}
+
+select {{ columns | join(', ') }}
+from {{ this }}
+where dbt_valid_to is null
+
+{% else %}
+
+with landed_segments as (
+    select * from {{ ref('stg_cdp__segments') }}
+),
+
+landed_parent_segments as (
+    select ps_id, ps_name from {{ ref('stg_cdp__parent_segments') }}
+),
+
+landed_folders as (
+    select folder_id, folder_name from {{ ref('stg_cdp__folders') }}
+),
+
+segment_sql_ranked as (
+    select
+        ps_id,
+        rule_hash,
+        segment_sql,
+        row_number() over (
+            partition by ps_id, rule_hash
+            order by
+                case sql_source when 'api' then 0 else 1 end,
+                case dialect when 'trino' then 0 else 1 end,
+                fetched_at desc
+        ) as preference
+    from {{ ref('stg_cdp__segment_sql') }}
+    where segment_sql is not null
+),
+
+segment_versions_now as (
+    select
+        cast(s.segment_id as {{ sa_type_string() }}) as segment_id,
+        cast(s.ps_id as {{ sa_type_string() }}) as ps_id,
+        p.ps_name,
+        cast(s.folder_id as {{ sa_type_string() }}) as folder_id,
+        f.folder_name,
+        s.segment_name,
+        s.api_version,
+        s.rule_json,
+        s.rule_conditions,
+        s.rule_hash,
+        q.segment_sql,
+        cast(s.updated_at as {{ sa_type_string() }}) as updated_at,
+        s.updated_by,
+        cast(s.population as {{ sa_type_bigint() }}) as population
+    from landed_segments as s
+    left join landed_parent_segments as p
+        on p.ps_id = s.ps_id
+    left join landed_folders as f
+        on f.folder_id = s.folder_id
+    left join segment_sql_ranked as q
+        on q.ps_id = s.ps_id
+        and q.rule_hash = s.rule_hash
+        and q.preference = 1
+)
+
+select {{ columns | join(', ') }}
+from segment_versions_now
+
+{% if history_snapshot_exists(this) %}
+union all
+
+select {{ columns | join(', ') }}
+from {{ this }}
+where dbt_valid_to is null
+    and ps_id not in (select ps_id from landed_parent_segments where ps_id is not null)
+    and segment_id not in (select segment_id from segment_versions_now)
+{% endif %}
+
+{% endif %}
+
+{% endsnapshot %}
