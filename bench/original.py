@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import duckdb
 
@@ -206,18 +208,36 @@ def metrics_statements(run_date: dt.date, segment_ids: list[int]) -> Iterator[st
         from {t('final_metrics_temp')} new"""
 
 
-def run(con: duckdb.DuckDBPyConnection, run_date: dt.date, landing: str = "main") -> int:
-    """Run the whole pattern; return the number of SQL statements executed."""
+def run(con: duckdb.DuckDBPyConnection, run_date: dt.date, landing: str = "main") -> dict[str, Any]:
+    """Run the whole pattern; return the statement count and the seconds spent per stage."""
+    stages: dict[str, float] = {}
     count = 0
-    for sql in setup_statements(run_date, landing):
-        con.execute(sql)
-        count += 1
-    for sql in membership_statements(con, run_date, landing):
-        con.execute(sql)
-        count += 1
+
+    def timed(stage: str, sqls: Iterable[str]) -> None:
+        nonlocal count
+        started = time.perf_counter()
+        for sql in sqls:
+            con.execute(sql)
+            count += 1
+        stages[stage] = round(stages.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+    timed("ps_stats_and_mapping", setup_statements(run_date, landing))
+    started = time.perf_counter()
+    inserts = membership_statements(con, run_date, landing)
+    stages["segment_sql_rewrite"] = round(time.perf_counter() - started, 3)
+    timed("membership_one_insert_per_segment", inserts)
     # ${td.last_results.segment_ids}: all distinct segment ids of ps_stats, rendered as a literal list.
     ids = [int(r[0]) for r in con.execute(f"select distinct segment_id from {t('ps_stats')} order by 1").fetchall()]
     for sql in metrics_statements(run_date, ids):
-        con.execute(sql)
-        count += 1
-    return count
+        timed(_stage_of(sql), [sql])
+    return {"statements": count, "stages": stages}
+
+
+def _stage_of(sql: str) -> str:
+    if "kpis_combined" in sql and "insert into" in sql and "final_lookup_table" in sql:
+        return "combine_one_query_per_table_x_metric"
+    if "with metric as" in sql:
+        return "profile_day_aggregation_join_membership"
+    if "final_metrics" in sql:
+        return "final_join"
+    return "ddl_and_mapping"

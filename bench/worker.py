@@ -38,7 +38,7 @@ def _work(contender: str, db: Path, run_date: dt.date, work_dir: Path) -> dict[s
         if contender == "original":
             from bench import original
 
-            return {"statements": original.run(con, run_date)}
+            return original.run(con, run_date)
         if contender == "floor":
             from bench import floor
 

@@ -66,7 +66,7 @@ def test_original_pattern_matches_floor_and_a_naive_count(tiny_base, tmp_path):
     shutil.copyfile(tiny_base, orig_db)
     shutil.copyfile(tiny_base, floor_db)
     with duckdb.connect(str(orig_db)) as con:
-        statements = original.run(con, TINY.run_date)
+        statements = original.run(con, TINY.run_date)["statements"]
         kpi_pageviews = con.execute(
             f"select sum(metric_value) from {original.t('kpis_combined')} where metric_name = 'pageviews'"
         ).fetchone()[0]
