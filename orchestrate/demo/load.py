@@ -7,7 +7,6 @@ names and values with quotes or unicode never break the SQL.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import tempfile
@@ -40,9 +39,6 @@ def _utc_wall_clock(value: dt.datetime) -> str:
 
 # --------------------------------------------------------------------------- DuckDB
 
-NULL_MARK = "\\N"
-
-
 def load_duckdb(conn: Any, tables: Iterable[Table]) -> dict[str, int]:
     """Replace (or, for `append` tables, extend) every table in one transaction.
 
@@ -65,9 +61,14 @@ def load_duckdb(conn: Any, tables: Iterable[Table]) -> dict[str, int]:
     return counts
 
 
-def _csv_value(value: Any) -> Any:
+def _csv_field(value: Any) -> str:
+    """A CSV field: every value quoted, NULL as an empty unquoted field (so '' and NULL differ)."""
     if value is None:
-        return NULL_MARK
+        return ""
+    return '"' + str(_csv_value(value)).replace('"', '""') + '"'
+
+
+def _csv_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return _utc_wall_clock(value)
     if isinstance(value, list):
@@ -80,8 +81,7 @@ def _csv_value(value: Any) -> Any:
 def _write_csv(folder: Path, index: int, table: Table) -> Path:
     path = folder / f"t{index}.csv"
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerows([_csv_value(v) for v in row] for row in table.rows)
+        out.writelines(",".join(_csv_field(v) for v in row) + "\n" for row in table.rows)
     return path
 
 
@@ -107,7 +107,7 @@ def _duckdb_load_sql(conn: Any, table: Table, path: Path) -> list[str]:
         select = ", ".join(_duckdb_cast(c) for c in table.columns)
         statements.append(
             f"insert into {target} select {select} from read_csv({quote_string(str(path))}, "
-            f"header = false, quote = '\"', escape = '\"', nullstr = {quote_string(NULL_MARK)}, "
+            f"header = false, quote = '\"', escape = '\"', allow_quoted_nulls = false, "
             f"columns = {{{spec}}})"
         )
     return statements
