@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -85,7 +86,7 @@ def _env(name: str, value: str) -> Iterator[None]:
             os.environ[name] = old
 
 
-def _context(project_dir: Path, run_date: dt.date, cli_vars: str | None) -> object:
+def _context(project_dir: Path, run_date: dt.date, cli_vars: str | None) -> Any:
     from orchestrate.commands import resolve_context
 
     args = argparse.Namespace(project_dir=str(project_dir), vars_text=cli_vars, run_date=run_date.isoformat(),
@@ -93,19 +94,34 @@ def _context(project_dir: Path, run_date: dt.date, cli_vars: str | None) -> obje
     return resolve_context(args)
 
 
+def _local_client(api_url: str) -> Any:
+    """A CDP client for the fake API on 127.0.0.1: no rate cap, short back-off."""
+    from orchestrate.cdp.client import CdpClient
+    from orchestrate.http import HttpClient, HttpPolicy
+
+    policy = HttpPolicy(connect_timeout=5.0, read_timeout=30.0, max_attempts=4, backoff_base=0.05,
+                        backoff_max=0.5, total_timeout=120.0, requests_per_second=0, max_in_flight=4)
+    return CdpClient(HttpClient(api_url, DEMO_API_KEY, policy=policy, region="demo"))
+
+
 def project_runner(project_dir: Path, cli_vars: str | None = None) -> _Runner:
-    """Pull and build through the CLI's own code path."""
-    from orchestrate import commands
+    """Pull (orchestrate.pull.run_pull) and build (dbt build) with the CLI's resolved context."""
+    from orchestrate import dbt_runner
+    from orchestrate.pull import run_pull
+    from orchestrate.warehouse import for_target
 
     def pull(run_date: dt.date, api_url: str) -> object:
         ctx = _context(project_dir, run_date, cli_vars)
-        result = commands.pull(ctx, region=None, api_url=api_url, max_rps=None, api_key=DEMO_API_KEY)
-        summary = getattr(result, "summary", None)
-        log.info("pull %s: %s", run_date, summary() if callable(summary) else result)
+        writer = for_target(ctx.target_profile, ctx.config.get("landing_schema"))
+        result = run_pull(client=_local_client(api_url), writer=writer, config=ctx.config, run_date=run_date,
+                          sql_source=ctx.config["segment_sql_source"], dialect=ctx.dialect)
+        log.info("pull %s: %s", run_date, result.summary())
         return result
 
     def build(run_date: dt.date) -> object:
-        return commands.build(_context(project_dir, run_date, cli_vars))
+        ctx = _context(project_dir, run_date, cli_vars)
+        return dbt_runner.run_dbt(["build"], project_dir=ctx.project_dir, profiles_dir=ctx.profiles_dir,
+                                  target=ctx.target, vars=ctx.dbt_vars)
 
     return _Runner(pull, build)
 
