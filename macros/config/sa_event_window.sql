@@ -1,0 +1,56 @@
+{#- The event window of a run: events with start <= time < end (epoch seconds, UTC).
+    Event days are those strictly before the run date (a day is complete only after it ends), so
+    the end is never later than the run date's midnight.
+    time_window.type:
+      none      start open
+      interval  lookback N<unit> counted back from `anchor` (now = the run date): like TD_INTERVAL,
+                the anchor is first truncated to the unit (w: Monday, M: 1st, q: quarter, y: Jan 1),
+                then N units are subtracted; the window ends at the anchor
+      range     [start_date, end_date) UTC days; 2222-02-02 = open end
+    Returns {start_epoch, end_epoch, start_date, end_date} (dates as YYYY-MM-DD, start may be none). -#}
+{% macro sa_event_window() -%}
+  {%- set cfg = sa_cfg()['time_window'] -%}
+  {%- set dt = modules.datetime -%}
+  {%- set run_day = dt.datetime.strptime(sa_run_date(), '%Y-%m-%d') -%}
+  {%- set start = none -%}
+  {%- set end = run_day -%}
+  {%- if cfg['type'] == 'interval' -%}
+    {%- set anchor = run_day if cfg['anchor'] in (none, 'now') else dt.datetime.strptime(cfg['anchor'], '%Y-%m-%d') -%}
+    {%- set start = sa_lookback_start(anchor, cfg['lookback']) -%}
+    {%- set end = [anchor, run_day] | min -%}
+  {%- elif cfg['type'] == 'range' -%}
+    {%- set start = dt.datetime.strptime(cfg['start_date'], '%Y-%m-%d') -%}
+    {%- set end = [dt.datetime.strptime(cfg['end_date'], '%Y-%m-%d'), run_day] | min -%}
+  {%- endif -%}
+  {%- set origin = dt.datetime(1970, 1, 1) -%}
+  {%- set start_epoch = none if start is none else ((start - origin).total_seconds() | int) -%}
+  {%- set end_epoch = (end - origin).total_seconds() | int -%}
+  {%- if start_epoch is not none and start_epoch > end_epoch -%}{%- set start_epoch = end_epoch -%}{%- endif -%}
+  {{ return({
+      'start_epoch': start_epoch,
+      'end_epoch': end_epoch,
+      'start_date': none if start is none else start.strftime('%Y-%m-%d'),
+      'end_date': end.strftime('%Y-%m-%d'),
+  }) }}
+{%- endmacro %}
+
+{#- anchor (a datetime at midnight) minus a lookback such as -30d, after truncating to the unit. -#}
+{% macro sa_lookback_start(anchor, lookback) -%}
+  {%- set dt = modules.datetime -%}
+  {%- set count = (lookback[1:-1] | int) -%}
+  {%- set unit = lookback[-1] -%}
+  {%- if unit == 's' -%}{{ return(anchor - dt.timedelta(seconds=count)) }}
+  {%- elif unit == 'm' -%}{{ return(anchor - dt.timedelta(minutes=count)) }}
+  {%- elif unit == 'h' -%}{{ return(anchor - dt.timedelta(hours=count)) }}
+  {%- elif unit == 'd' -%}{{ return(anchor - dt.timedelta(days=count)) }}
+  {%- elif unit == 'w' -%}
+    {{ return(anchor - dt.timedelta(days=anchor.weekday() + 7 * count)) }}
+  {%- else -%}
+    {%- set months_per = {'M': 1, 'q': 3, 'y': 12}[unit] -%}
+    {%- set first_month = anchor.month - 1 -%}
+    {%- if unit == 'q' -%}{%- set first_month = (first_month // 3) * 3 -%}{%- endif -%}
+    {%- if unit == 'y' -%}{%- set first_month = 0 -%}{%- endif -%}
+    {%- set total = anchor.year * 12 + first_month - count * months_per -%}
+    {{ return(dt.datetime(total // 12, total % 12 + 1, 1)) }}
+  {%- endif -%}
+{%- endmacro %}

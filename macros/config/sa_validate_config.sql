@@ -1,0 +1,199 @@
+{#- Validate the `segment_analytics` vars before any model runs (on-run-start). The rules, field
+    names and messages mirror orchestrate/config.py `validate_config`; one compiler error lists every
+    problem, each naming the field and the fix. Returns no SQL. -#}
+{% macro sa_validate_config() -%}
+  {%- set problems = [] -%}
+  {%- set raw = var('segment_analytics', {}) -%}
+  {%- if raw is none -%}{%- set raw = {} -%}{%- endif -%}
+  {%- if raw is not mapping -%}
+    {%- do sa_config_fail([('', 'must be a mapping under `vars: segment_analytics:`')]) -%}
+  {%- endif -%}
+  {%- set top_keys = ['project_prefix', 'profile_id_column', 'segment_sql_source', 'membership_basis',
+                      'exact_counts', 'landing_schema', 'td_mode', 'filters', 'time_window', 'metrics',
+                      'insights'] -%}
+  {%- do sa_config_unknown_keys(raw, top_keys, '', problems) -%}
+  {%- set cfg = sa_cfg() -%}
+  {%- set ident = '^[A-Za-z_][A-Za-z0-9_]*$' -%}
+  {%- set lower_ident = '^[a-z_][a-z0-9_]*$' -%}
+  {%- if cfg['project_prefix'] is not string or not modules.re.match(lower_ident, cfg['project_prefix']) -%}
+    {%- do problems.append(('project_prefix', sa_repr(cfg['project_prefix']) ~ ' is not a lower-case SQL identifier ([a-z_][a-z0-9_]*); use letters, digits and _')) -%}
+  {%- endif -%}
+  {%- if cfg['profile_id_column'] is not string or not modules.re.match(ident, cfg['profile_id_column']) -%}
+    {%- do problems.append(('profile_id_column', sa_repr(cfg['profile_id_column']) ~ ' is not a SQL identifier; use letters, digits and _')) -%}
+  {%- endif -%}
+  {%- do sa_config_choice(cfg['segment_sql_source'], ['api', 'compiler', 'auto'], 'segment_sql_source', problems) -%}
+  {%- do sa_config_choice(cfg['membership_basis'], ['point_in_time', 'current'], 'membership_basis', problems) -%}
+  {%- for key in ['exact_counts', 'td_mode'] -%}
+    {%- if cfg[key] is not boolean -%}
+      {%- do problems.append((key, sa_repr(cfg[key]) ~ ' is not a boolean; use true or false')) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if cfg['landing_schema'] is not none and (cfg['landing_schema'] is not string or not modules.re.match(ident, cfg['landing_schema'])) -%}
+    {%- do problems.append(('landing_schema', sa_repr(cfg['landing_schema']) ~ ' is not a SQL identifier; use letters, digits and _')) -%}
+  {%- endif -%}
+
+  {#- filters -#}
+  {%- set filters = raw.get('filters') -%}
+  {%- if filters is not none and filters is not mapping -%}
+    {%- do problems.append(('filters', 'must be a mapping')) -%}
+  {%- else -%}
+    {%- do sa_config_unknown_keys(filters or {}, ['v5_flag', 'ps_to_include', 'folders_to_include', 'segments_to_include'], 'filters.', problems) -%}
+    {%- do sa_config_choice(cfg['filters']['v5_flag'], ['v5', 'v4', 'both'], 'filters.v5_flag', problems) -%}
+    {%- for key in ['ps_to_include', 'folders_to_include', 'segments_to_include'] -%}
+      {%- do sa_config_regex((filters or {}).get(key), 'filters.' ~ key, problems) -%}
+    {%- endfor -%}
+  {%- endif -%}
+
+  {#- time_window -#}
+  {%- set window = raw.get('time_window') -%}
+  {%- if window is not none and window is not mapping -%}
+    {%- do problems.append(('time_window', 'must be a mapping with `type: none | interval | range`')) -%}
+  {%- else -%}
+    {%- do sa_config_unknown_keys(window or {}, ['type', 'lookback', 'anchor', 'start_date', 'end_date'], 'time_window.', problems) -%}
+    {%- set w = cfg['time_window'] -%}
+    {%- do sa_config_choice(w['type'], ['none', 'interval', 'range'], 'time_window.type', problems) -%}
+    {%- if w['type'] == 'interval' -%}
+      {%- if w['lookback'] is not string or not modules.re.match('^-[1-9][0-9]*[smhdwMqy]$', w['lookback']) -%}
+        {%- do problems.append(('time_window.lookback', sa_repr(w['lookback']) ~ ' is not a lookback; use a negative count and a unit (s m h d w M q y), e.g. -30d, -2w, -20M')) -%}
+      {%- endif -%}
+      {%- if w['anchor'] != 'now' -%}{%- do sa_config_date(w['anchor'], 'time_window.anchor', problems) -%}{%- endif -%}
+    {%- elif w['type'] == 'range' -%}
+      {%- set start_ok = sa_config_date(w['start_date'], 'time_window.start_date', problems) -%}
+      {%- set end_ok = sa_config_date(w['end_date'], 'time_window.end_date', problems) -%}
+      {%- if start_ok and end_ok and w['end_date'] <= w['start_date'] -%}
+        {%- do problems.append(('time_window.end_date', w['end_date'] ~ ' is not after start_date ' ~ w['start_date'] ~ '; end_date is exclusive (2222-02-02 = open end)')) -%}
+      {%- endif -%}
+    {%- endif -%}
+  {%- endif -%}
+
+  {#- metrics -#}
+  {%- set metrics = raw.get('metrics') -%}
+  {%- if metrics is not none and (metrics is string or metrics is mapping or metrics is not iterable) -%}
+    {%- do problems.append(('metrics', 'must be a list of {metric, agg, agg_col_name, source, join_key, unixtime_col, filter}')) -%}
+  {%- elif metrics is not none -%}
+    {%- set seen = {} -%}
+    {%- for item in metrics -%}
+      {%- set where = 'metrics[' ~ loop.index0 ~ ']' -%}
+      {%- if item is not mapping -%}
+        {%- do problems.append((where, 'must be a mapping with metric, agg, source, join_key, unixtime_col')) -%}
+      {%- else -%}
+        {%- do sa_config_unknown_keys(item, ['metric', 'agg', 'agg_col_name', 'source', 'join_key', 'unixtime_col', 'filter'], where ~ '.', problems) -%}
+        {%- set agg_col = '1' if item.get('agg_col_name') is none else (item.get('agg_col_name') | string) -%}
+        {%- for key in ['metric', 'agg', 'source', 'join_key', 'unixtime_col'] -%}
+          {%- if item.get(key) is none or item.get(key) == '' -%}
+            {%- do problems.append((where ~ '.' ~ key, 'is required')) -%}
+          {%- endif -%}
+        {%- endfor -%}
+        {%- set name = item.get('metric') -%}
+        {%- if name is not none and name != '' -%}
+          {%- if name is not string or not modules.re.match(lower_ident, name) -%}
+            {%- do problems.append((where ~ '.metric', sa_repr(name) ~ ' is not a lower-case identifier; it becomes column names (<metric>_total ...), so use [a-z_][a-z0-9_]*')) -%}
+          {%- elif name in seen -%}
+            {%- do problems.append((where ~ '.metric', 'duplicate metric name ' ~ sa_repr(name) ~ ' (also metrics[' ~ seen[name] ~ ']); give each metric a unique name')) -%}
+          {%- else -%}
+            {%- do seen.update({name: loop.index0}) -%}
+          {%- endif -%}
+        {%- endif -%}
+        {%- set agg = item.get('agg') -%}
+        {%- if agg is not none and agg != '' and agg not in ['count', 'sum', 'avg', 'min', 'max', 'count_distinct'] -%}
+          {%- do problems.append((where ~ '.agg', sa_repr(agg) ~ ' is not supported; use one of count, sum, avg, min, max, count_distinct')) -%}
+        {%- endif -%}
+        {%- if agg == 'count_distinct' and agg_col == '1' -%}
+          {%- do problems.append((where ~ '.agg_col_name', "count_distinct needs a column to count distinct values of, not '1'")) -%}
+        {%- endif -%}
+        {%- if agg_col != '1' and not modules.re.match(ident, agg_col) -%}
+          {%- do problems.append((where ~ '.agg_col_name', sa_repr(agg_col) ~ " is not a column name; use '1' for row counts or a column of the source table")) -%}
+        {%- endif -%}
+        {%- set src = item.get('source') -%}
+        {%- if src is not none and src != '' -%}
+          {%- set parts = (src | string).split('.') -%}
+          {%- if parts | length != 2 or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$', src | string) -%}
+            {%- do problems.append((where ~ '.source', sa_repr(src) ~ " is not 'name.table'; give a declared dbt source (source_name.table_name) or a db.table relation")) -%}
+          {%- endif -%}
+        {%- endif -%}
+        {%- for key in ['join_key', 'unixtime_col'] -%}
+          {%- set value = item.get(key) -%}
+          {%- if value is not none and value != '' and (value is not string or not modules.re.match(ident, value)) -%}
+            {%- do problems.append((where ~ '.' ~ key, sa_repr(value) ~ ' is not a column name')) -%}
+          {%- endif -%}
+        {%- endfor -%}
+        {%- set flt = item.get('filter') -%}
+        {%- if flt is not none and (flt is not string or ';' in flt or not flt.strip()) -%}
+          {%- do problems.append((where ~ '.filter', "must be one SQL boolean expression without ';' (or leave it out)")) -%}
+        {%- endif -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endif -%}
+
+  {#- insights: only the shape (the publish command validates it fully) -#}
+  {%- set insights = raw.get('insights') -%}
+  {%- if insights is not none and insights is not mapping -%}
+    {%- do problems.append(('insights', 'must be a mapping')) -%}
+  {%- elif insights -%}
+    {%- do sa_config_unknown_keys(insights, ['model_name', 'tables', 'shared_users', 'change_schema_cols', 'join_relations'], 'insights.', problems) -%}
+  {%- endif -%}
+
+  {%- if var('run_date', none) is not none -%}
+    {%- do sa_config_date(sa_date_text(var('run_date')) | string, 'run_date', problems, prefix='') -%}
+  {%- endif -%}
+
+  {%- if problems -%}{%- do sa_config_fail(problems) -%}{%- endif -%}
+  {{ return('') }}
+{%- endmacro %}
+
+
+{% macro sa_config_fail(problems) -%}
+  {%- set lines = [] -%}
+  {%- for field, message in problems -%}
+    {%- do lines.append('  - ' ~ (field if field.startswith('run_date') else 'segment_analytics.' ~ field) ~ ': ' ~ message) -%}
+  {%- endfor -%}
+  {{ exceptions.raise_compiler_error('invalid configuration (' ~ problems | length ~ ' problem(s)):\n' ~ lines | join('\n')) }}
+{%- endmacro %}
+
+{% macro sa_repr(value) -%}
+  {%- if value is string -%}{{ return("'" ~ value ~ "'") }}{%- elif value is none -%}{{ return('None') }}{%- else -%}{{ return(value | string) }}{%- endif -%}
+{%- endmacro %}
+
+{% macro sa_config_unknown_keys(mapping, known, prefix, problems) -%}
+  {%- for key in mapping if key not in known -%}
+    {%- do problems.append((prefix ~ key, 'unknown key; remove it or use one of: ' ~ (known | sort | join(', ')))) -%}
+  {%- endfor -%}
+{%- endmacro %}
+
+{% macro sa_config_choice(value, choices, field, problems) -%}
+  {%- if value not in choices -%}
+    {%- do problems.append((field, sa_repr(value) ~ ' is not allowed; use one of ' ~ choices | join(', '))) -%}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- Jinja has no try/except, so an invalid regex stops validation here with its own error (after
+    listing the problems found so far). -#}
+{% macro sa_config_regex(value, field, problems) -%}
+  {%- if value is none -%}{{ return(none) }}{%- endif -%}
+  {%- if value is not string -%}
+    {%- do problems.append((field, sa_repr(value) ~ " is not a string; give a lower-case regex or '' for all")) -%}
+    {{ return(none) }}
+  {%- endif -%}
+  {%- set pending = problems + [(field, 'invalid regex ' ~ sa_repr(value) ~ "; fix the pattern or use '' for all")] -%}
+  {%- set lines = [] -%}
+  {%- for f, m in pending -%}{%- do lines.append('  - segment_analytics.' ~ f ~ ': ' ~ m) -%}{%- endfor -%}
+  {%- do try_or_compiler_error('invalid configuration (' ~ pending | length ~ ' problem(s)):\n' ~ lines | join('\n'), modules.re.compile, value) -%}
+  {%- if value != value | lower -%}
+    {%- do problems.append((field, sa_repr(value) ~ ' has upper-case letters; names are lower-cased before matching, so write the regex in lower case')) -%}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- Appends a problem and returns false when `value` is not a real YYYY-MM-DD date. -#}
+{% macro sa_config_date(value, field, problems, prefix='') -%}
+  {%- if value is not string or not modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
+    {%- do problems.append((field, sa_repr(value) ~ ' is not a date; use YYYY-MM-DD')) -%}
+    {{ return(false) }}
+  {%- endif -%}
+  {%- set y, m, d = value.split('-') | map('int') -%}
+  {%- set month_days = [31, 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+  {%- if m < 1 or m > 12 or d < 1 or d > month_days[m - 1] -%}
+    {%- do problems.append((field, sa_repr(value) ~ ' is not a real calendar date; use YYYY-MM-DD')) -%}
+    {{ return(false) }}
+  {%- endif -%}
+  {{ return(true) }}
+{%- endmacro %}

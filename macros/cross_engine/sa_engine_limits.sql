@@ -1,0 +1,18 @@
+{#- Engine facts the pipeline plans around. -#}
+
+{#- The SQL dialect of this engine, as the `dialect` column of cdp_landing__segment_sql spells it. -#}
+{% macro sa_sql_dialect() -%}{{ return(adapter.dispatch('sa_sql_dialect', 'segment_analytics')()) }}{%- endmacro %}
+{% macro default__sa_sql_dialect() -%}{{ return('trino') }}{%- endmacro %}
+{% macro duckdb__sa_sql_dialect() -%}{{ return('duckdb') }}{%- endmacro %}
+
+{#- The longest statement the engine accepts, in characters. The top-level var
+    `sa_max_statement_length` overrides it (tests force tiny batches with it). -#}
+{% macro sa_max_statement_length() -%}
+  {%- set forced = var('sa_max_statement_length', none) -%}
+  {%- if forced is not none -%}{{ return(forced | int) }}{%- endif -%}
+  {{ return(adapter.dispatch('sa_max_statement_length', 'segment_analytics')()) }}
+{%- endmacro %}
+{#- Trino's query.max-length default and Treasure Data's limit. -#}
+{% macro default__sa_max_statement_length() -%}{{ return(1000000) }}{%- endmacro %}
+{#- DuckDB has no statement length limit. -#}
+{% macro duckdb__sa_max_statement_length() -%}{{ return(1000000000) }}{%- endmacro %}

@@ -1,0 +1,124 @@
+{{ config(alias=sa_mart_alias('metrics_daily')) }}
+{#- Segment × event day × metric (long), selected segments only. A profile's per-day events count
+    for a segment per `membership_basis` (macros/pipeline/sa_attribution_membership.sql).
+      metric_value     the agg over all qualifying events of the segment's members that day
+                       (count: events; sum: total; avg: total / events; min; max;
+                       count_distinct: distinct values)
+      unique_profiles  members with at least one qualifying event that day
+      avg_per_profile  metric_value / unique_profiles for count and sum, else null -#}
+{%- set has_count_distinct = sa_cfg()['metrics'] | selectattr('agg', 'equalto', 'count_distinct') | list | length > 0 -%}
+
+with selected_segments as (
+    select segment_id, segment_name, ps_id, ps_name, folder_id, folder_name
+    from {{ ref('int_segments__selected') }}
+    where is_selected
+),
+
+attribution_membership as (
+    {{ sa_attribution_membership() }}
+),
+
+profile_day_events as (
+    select * from {{ ref('int_metric_events__profile_daily') }}
+),
+
+member_events as (
+    select
+        attribution_membership.segment_id,
+        profile_day_events.profile_id,
+        profile_day_events.event_date,
+        profile_day_events.metric_name,
+        profile_day_events.metric_table,
+        profile_day_events.agg,
+        profile_day_events.event_count,
+        profile_day_events.value_sum,
+        profile_day_events.value_min,
+        profile_day_events.value_max,
+        profile_day_events.distinct_values,
+        attribution_membership.membership_backfilled
+    from profile_day_events
+    inner join attribution_membership
+        on attribution_membership.profile_id = profile_day_events.profile_id
+        and (attribution_membership.valid_from_date is null
+             or profile_day_events.event_date >= attribution_membership.valid_from_date)
+        and (attribution_membership.valid_to_date is null
+             or profile_day_events.event_date < attribution_membership.valid_to_date)
+    inner join selected_segments
+        on selected_segments.segment_id = attribution_membership.segment_id
+),
+
+segment_day_totals as (
+    select
+        segment_id,
+        event_date,
+        metric_name,
+        metric_table,
+        agg,
+        sum(event_count) as event_count,
+        sum(value_sum) as value_sum,
+        min(value_min) as value_min,
+        max(value_max) as value_max,
+        {{ sa_count_distinct('profile_id') }} as unique_profiles,
+        bool_or(membership_backfilled) as membership_backfilled
+    from member_events
+    group by segment_id, event_date, metric_name, metric_table, agg
+),
+
+{%- if has_count_distinct %}
+
+segment_day_distinct_values as (
+    select
+        segment_id,
+        event_date,
+        metric_name,
+        {{ sa_count_distinct('unnested_values.distinct_value') }} as distinct_value_count
+    from member_events
+    {{ sa_cross_join_unnest('member_events.distinct_values', 'unnested_values', 'distinct_value') }}
+    where agg = 'count_distinct'
+    group by segment_id, event_date, metric_name
+),
+{%- endif %}
+
+segment_day_metrics as (
+    select
+        segment_day_totals.*,
+        cast(case agg
+            when 'count' then event_count
+            when 'sum' then value_sum
+            when 'avg' then value_sum / nullif(event_count, 0)
+            when 'min' then value_min
+            when 'max' then value_max
+            {%- if has_count_distinct %}
+            when 'count_distinct' then segment_day_distinct_values.distinct_value_count
+            {%- endif %}
+        end as {{ sa_type_double() }}) as metric_value
+    from segment_day_totals
+    {%- if has_count_distinct %}
+    left join segment_day_distinct_values
+        on segment_day_distinct_values.segment_id = segment_day_totals.segment_id
+        and segment_day_distinct_values.event_date = segment_day_totals.event_date
+        and segment_day_distinct_values.metric_name = segment_day_totals.metric_name
+    {%- endif %}
+)
+
+select
+    selected_segments.ps_id,
+    selected_segments.ps_name,
+    selected_segments.folder_id,
+    selected_segments.folder_name,
+    segment_day_metrics.segment_id,
+    selected_segments.segment_name,
+    segment_day_metrics.event_date,
+    segment_day_metrics.metric_name,
+    segment_day_metrics.metric_table,
+    segment_day_metrics.agg,
+    segment_day_metrics.metric_value,
+    cast(segment_day_metrics.unique_profiles as {{ sa_type_bigint() }}) as unique_profiles,
+    cast(case
+        when segment_day_metrics.agg in ('count', 'sum')
+            then segment_day_metrics.metric_value / nullif(segment_day_metrics.unique_profiles, 0)
+    end as {{ sa_type_double() }}) as avg_per_profile,
+    segment_day_metrics.membership_backfilled
+from segment_day_metrics
+inner join selected_segments
+    on selected_segments.segment_id = segment_day_metrics.segment_id

@@ -1,0 +1,106 @@
+{{ config(alias=sa_mart_alias('final_metrics_table')) }}
+{#- Segment × event day (wide): for every configured metric <metric>_total (metric_value),
+    <metric>_unique (unique_profiles) and <metric>_avg (avg_per_profile), generated from the vars;
+    plus segment_population and the original's query_change flag. -#}
+{%- set cfg = sa_cfg() -%}
+
+with metrics_daily as (
+    select * from {{ ref('fct_segment_metrics_daily') }}
+),
+
+segment_days as (
+    select
+        ps_id,
+        ps_name,
+        folder_id,
+        folder_name,
+        segment_id,
+        segment_name,
+        event_date,
+        bool_or(membership_backfilled) as membership_backfilled
+        {%- for m in cfg['metrics'] %},
+        max(case when metric_name = {{ sa_string_literal(m['metric']) }} then metric_value end) as {{ m['metric'] }}_total,
+        max(case when metric_name = {{ sa_string_literal(m['metric']) }} then unique_profiles end) as {{ m['metric'] }}_unique,
+        max(case when metric_name = {{ sa_string_literal(m['metric']) }} then avg_per_profile end) as {{ m['metric'] }}_avg
+        {%- endfor %}
+    from metrics_daily
+    group by ps_id, ps_name, folder_id, folder_name, segment_id, segment_name, event_date
+),
+
+{%- if cfg['membership_basis'] == 'current' %}
+
+segment_day_population as (
+    -- current basis: today's member count on every day
+    select
+        segment_days.segment_id,
+        segment_days.event_date,
+        count(segment_members.profile_id) as segment_population
+    from segment_days
+    left join {{ ref('int_segment_members') }} as segment_members
+        on segment_members.segment_id = segment_days.segment_id
+    group by segment_days.segment_id, segment_days.event_date
+),
+{%- else %}
+
+population_changes as (
+    select segment_id, {{ adapter.quote('date') }} as population_date, population
+    from {{ ref('hist_population_daily') }}
+    where population is not null
+),
+
+population_as_of as (
+    -- point in time: the population on the latest day at or before the event day; before the
+    -- segment's membership history began, its earliest known population (backfilled)
+    select
+        segment_days.segment_id,
+        segment_days.event_date,
+        population_changes.population,
+        row_number() over (
+            partition by segment_days.segment_id, segment_days.event_date
+            order by
+                case when population_changes.population_date <= segment_days.event_date then 0 else 1 end,
+                case when population_changes.population_date <= segment_days.event_date
+                    then {{ sa_date_to_epoch('population_changes.population_date') }}
+                    else -{{ sa_date_to_epoch('population_changes.population_date') }} end desc
+        ) as recency
+    from segment_days
+    inner join population_changes
+        on population_changes.segment_id = segment_days.segment_id
+),
+
+segment_day_population as (
+    select segment_id, event_date, population as segment_population
+    from population_as_of
+    where recency = 1
+),
+{%- endif %}
+
+rule_changes as (
+    select segment_id, run_date, max(query_change) as query_change
+    from {{ ref('hist_query_change') }}
+    group by segment_id, run_date
+)
+
+select
+    segment_days.ps_id,
+    segment_days.ps_name,
+    segment_days.folder_id,
+    segment_days.folder_name,
+    segment_days.segment_id,
+    segment_days.segment_name,
+    segment_days.event_date,
+    cast(segment_day_population.segment_population as {{ sa_type_bigint() }}) as segment_population,
+    cast(coalesce(rule_changes.query_change, 0) as integer) as query_change,
+    segment_days.membership_backfilled
+    {%- for m in cfg['metrics'] %},
+    segment_days.{{ m['metric'] }}_total,
+    segment_days.{{ m['metric'] }}_unique,
+    segment_days.{{ m['metric'] }}_avg
+    {%- endfor %}
+from segment_days
+left join segment_day_population
+    on segment_day_population.segment_id = segment_days.segment_id
+    and segment_day_population.event_date = segment_days.event_date
+left join rule_changes
+    on rule_changes.segment_id = segment_days.segment_id
+    and rule_changes.run_date = segment_days.event_date

@@ -1,0 +1,185 @@
+"""Run dbt in-process (dbt's programmatic `dbtRunner`) and read the dbt profile of a target.
+
+- `run_dbt(args, project_dir=, profiles_dir=, target=, vars=)` invokes dbt and raises `DbtFailed`
+  (naming the failed nodes and their messages, secrets redacted) when anything fails.
+- `load_profile_target(profiles_dir, target)` returns one output of profiles.yml with `env_var(...)`
+  rendered, for the warehouse writers.
+- `ensure_profiles_dir(project_dir, given)` finds a folder with a profiles.yml, or writes one made
+  from profiles.yml.example into a state folder when the user has none. The example reads every
+  secret through env_var, so no secret is ever written to disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from orchestrate.http import redact, register_secret
+from orchestrate.project import API_KEY_ENV
+
+PROFILE_NAME = "segment_analytics"
+PROFILES_FILE = "profiles.yml"
+EXAMPLE_FILE = "profiles.yml.example"
+STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
+
+
+class DbtFailed(RuntimeError):
+    """dbt ended with an error or failing tests; the message names what failed."""
+
+    def __init__(self, message: str, failures: list[str] | None = None) -> None:
+        super().__init__(redact(message))
+        self.failures = [redact(f) for f in (failures or [])]
+
+
+class ProfileError(ValueError):
+    """profiles.yml is missing, malformed, or has no such target; the message says how to fix it."""
+
+
+@dataclass
+class DbtResult:
+    """What a successful dbt invocation returned."""
+
+    args: list[str]
+    result: Any
+
+
+def _vars_text(vars: dict[str, Any] | None) -> str | None:
+    if not vars:
+        return None
+    return json.dumps(vars, default=str, sort_keys=True)
+
+
+def _failures(result: Any) -> list[str]:
+    """`<node>: <status>: <message>` for every failed node of a run result."""
+    found: list[str] = []
+    for item in getattr(result, "results", None) or []:
+        status = str(getattr(item, "status", "")).lower()
+        if status in ("error", "fail", "runtimeerr", "runtime error"):
+            node = getattr(item, "node", None)
+            name = getattr(node, "unique_id", None) or getattr(node, "name", "?")
+            found.append(f"{name}: {status}: {getattr(item, 'message', '') or ''}".strip())
+    return found
+
+
+def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | str, target: str | None = None,
+            vars: dict[str, Any] | None = None) -> DbtResult:
+    """Invoke dbt with the project, profiles folder, target and vars; raise DbtFailed on failure."""
+    from dbt.cli.main import dbtRunner
+
+    register_secret(os.environ.get(API_KEY_ENV))
+    full = list(args) + ["--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
+    if target:
+        full += ["--target", target]
+    text = _vars_text(vars)
+    if text:
+        full += ["--vars", text]
+    outcome = dbtRunner().invoke(full)
+    if outcome.success:
+        return DbtResult(args=full, result=outcome.result)
+    failures = _failures(outcome.result)
+    if outcome.exception is not None:
+        failures.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
+    detail = "\n".join(f"  - {f}" for f in failures) or "  (no details; see logs/dbt.log)"
+    raise DbtFailed(f"dbt {' '.join(args)} failed (target {target or 'default'}):\n{detail}", failures)
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def _env_var(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name)
+    if value is not None:
+        return value
+    if default is not None:
+        return str(default)
+    raise ProfileError(f"profiles.yml needs the environment variable {name}; set it (export {name}=...)")
+
+
+def _as_number(value: Any) -> int | float:
+    text = str(value)
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _as_bool(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _render(value: Any, env: jinja2.Environment) -> Any:
+    """Render dbt-style Jinja in profile values; `| as_number` / `| as_bool` give native types."""
+    if isinstance(value, dict):
+        return {k: _render(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, env) for v in value]
+    if not isinstance(value, str) or "{{" not in value:
+        return value
+    native = "as_number" in value or "as_bool" in value
+    rendered = env.from_string(value).render()
+    if native:
+        return _as_bool(rendered) if "as_bool" in value else _as_number(rendered)
+    return rendered
+
+
+def load_profile_target(profiles_dir: Path | str, target: str | None) -> dict[str, Any]:
+    """The `segment_analytics` profile's output for `target` (default: the profile's target)."""
+    path = Path(profiles_dir) / PROFILES_FILE
+    if not path.is_file():
+        raise ProfileError(f"no {PROFILES_FILE} in {profiles_dir}; copy {EXAMPLE_FILE} there")
+    with path.open(encoding="utf-8") as fh:
+        profiles = yaml.safe_load(fh) or {}
+    profile = profiles.get(PROFILE_NAME)
+    if not isinstance(profile, dict) or not isinstance(profile.get("outputs"), dict):
+        raise ProfileError(f"{path} has no profile '{PROFILE_NAME}' with outputs; copy it from {EXAMPLE_FILE}")
+    name = target or profile.get("target")
+    outputs = profile["outputs"]
+    if name not in outputs:
+        raise ProfileError(f"{path}: profile '{PROFILE_NAME}' has no target '{name}'; "
+                           f"use one of {', '.join(sorted(outputs))}")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env.globals["env_var"] = _env_var
+    env.filters["as_number"] = lambda v: v
+    env.filters["as_bool"] = lambda v: v
+    env.filters["as_text"] = lambda v: v
+    rendered = _render(outputs[name], env)
+    rendered.setdefault("target_name", name)
+    return rendered
+
+
+def default_state_dir() -> Path:
+    """Where generated files live: $SEGMENT_ANALYTICS_STATE_DIR, else ~/.cache/segment-analytics."""
+    given = os.environ.get(STATE_DIR_ENV)
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "segment-analytics"
+
+
+def ensure_profiles_dir(project_dir: Path | str, given: Path | str | None = None,
+                        state_dir: Path | str | None = None) -> Path:
+    """A folder holding a profiles.yml: `given`, $DBT_PROFILES_DIR, the project folder, ~/.dbt, or
+    a copy of profiles.yml.example written into `<state>/profiles/` when the user has none."""
+    if given:
+        folder = Path(given)
+        if not (folder / PROFILES_FILE).is_file():
+            raise ProfileError(f"--profiles-dir {folder} has no {PROFILES_FILE}; copy {EXAMPLE_FILE} there")
+        return folder
+    candidates = [os.environ.get("DBT_PROFILES_DIR"), str(project_dir), str(Path.home() / ".dbt")]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / PROFILES_FILE).is_file():
+            return Path(candidate)
+    example = Path(project_dir) / EXAMPLE_FILE
+    if not example.is_file():
+        raise ProfileError(f"no {PROFILES_FILE} found and no {EXAMPLE_FILE} in {project_dir}")
+    folder = Path(state_dir) if state_dir else default_state_dir() / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(example, folder / PROFILES_FILE)
+    return folder
