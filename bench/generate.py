@@ -16,7 +16,7 @@ from bench.sizes import Size
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 _META_TABLE = "main.bench_meta"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 def _fingerprint(size: Size) -> str:
@@ -50,7 +50,8 @@ def generate(size: Size, directory: Path = RESULTS_DIR, force: bool = False) -> 
     with duckdb.connect(str(tmp)) as con:
         create_customers(con, size)
         insert_events(con, size, size.first_day, size.days, create=True)
-        land(con, make_segments(size.segments, size.seed), size.run_date)
+    land(tmp, make_segments(size.segments, size.seed), size.run_date)
+    with duckdb.connect(str(tmp)) as con:
         con.execute(f"create table {_META_TABLE} as select ? as fingerprint", [_fingerprint(size)])
         con.execute("checkpoint")
     tmp.replace(path)
@@ -58,12 +59,13 @@ def generate(size: Size, directory: Path = RESULTS_DIR, force: bool = False) -> 
     return path
 
 
-def add_new_day(con: duckdb.DuckDBPyConnection, size: Size) -> dt.date:
+def add_new_day(db: Path, size: Size) -> dt.date:
     """Append one new day of events (the base run date) and land an unchanged pull on the next day.
 
     Returns the new run date.
     """
-    insert_events(con, size, size.run_date, 1, create=False)
+    with duckdb.connect(str(db)) as con:
+        insert_events(con, size, size.run_date, 1, create=False)
     new_run_date = size.run_date + dt.timedelta(days=1)
-    land(con, make_segments(size.segments, size.seed), new_run_date)
+    land(db, make_segments(size.segments, size.seed), new_run_date)
     return new_run_date

@@ -1,12 +1,17 @@
-"""Landing tables for the synthetic account, laid out as docs/architecture.md specifies.
+"""Landing tables for the synthetic account, written with the project's own DuckDB landing writer.
 
-`segment-analytics pull` writes these from the CDP API; the benchmark writes the same rows
-directly so the timed runs start from landed data, as a production `dbt build` does.
+`segment-analytics pull` fetches these rows from the CDP API; the benchmark builds the same rows
+(same canonical rule JSON, rule hash and condition text as the pull) and lands them with
+`orchestrate.warehouse.duckdb.DuckDbLandingWriter`, so the timed runs start from landed data as a
+production `dbt build` does. Each segment gets two SQL rows: the project's compiler output
+(`compiler`, dialect duckdb; what the pipeline uses) and TD's rule-to-SQL form (`api`, dialect
+trino; what the original package ran).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 
@@ -16,103 +21,77 @@ from bench.workload import AUDIENCE_SCHEMA, PS_ID
 PS_NAME = "Bench Parent Segment"
 ROOT_FOLDER_ID = "4999"
 
-_DDL: dict[str, str] = {
-    "cdp_landing__parent_segments": """ps_id varchar, ps_name varchar, api_version varchar,
-        root_folder_id varchar, population bigint, timezone varchar, updated_at varchar,
-        raw_json varchar, payload_hash varchar, pull_id varchar, run_date date, fetched_at timestamp""",
-    "cdp_landing__folders": """folder_id varchar, ps_id varchar, parent_folder_id varchar,
-        folder_name varchar, api_version varchar, raw_json varchar, payload_hash varchar,
-        pull_id varchar, run_date date, fetched_at timestamp""",
-    "cdp_landing__segments": """segment_id varchar, ps_id varchar, folder_id varchar,
-        segment_name varchar, api_version varchar, segment_kind varchar, realtime boolean,
-        population bigint, rule_json varchar, rule_hash varchar, created_at varchar,
-        updated_at varchar, updated_by varchar, raw_json varchar, payload_hash varchar,
-        pull_id varchar, run_date date, fetched_at timestamp""",
-    "cdp_landing__segment_sql": """ps_id varchar, rule_hash varchar, sql_source varchar,
-        dialect varchar, segment_sql varchar, error varchar, fetched_at timestamp""",
-    "cdp_landing__segment_statistics": """ps_id varchar, segment_id varchar, stat_date date,
-        population bigint, measured boolean, fetched_at timestamp""",
-    "cdp_landing__pull_runs": """pull_id varchar, run_date date, started_at timestamp,
-        finished_at timestamp, status varchar, api_versions varchar, parent_segments bigint,
-        folders bigint, segments bigint, requests bigint, problems varchar""",
-}
 
-_ACCUMULATING = ("cdp_landing__segment_sql", "cdp_landing__segment_statistics", "cdp_landing__pull_runs")
+def segment_populations(db: Path, segments: list[SyntheticSegment]) -> tuple[int, dict[str, int]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        total = con.execute(f'select count(*) from "{AUDIENCE_SCHEMA}"."customers"').fetchone()[0]
+        members = {s.segment_id: con.execute(f"select count(*) from ({s.sql}) s").fetchone()[0] for s in segments}
+    return total, members
 
 
-def _hash(text: str) -> str:
+def _existing_sql(db: Path) -> set[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute(
+            "select count(*) from information_schema.tables where table_name = 'cdp_landing__segment_sql'"
+        ).fetchone()[0]
+        if not found:
+            return set()
+        return {r[0] for r in con.execute("select rule_hash from main.cdp_landing__segment_sql").fetchall()}
+
+
+def land(db: Path, segments: list[SyntheticSegment], run_date: dt.date, schema: str = "main") -> None:
+    """Land one pull on `run_date` (replaced tables replaced, accumulating ones appended)."""
+    from orchestrate.cdp.canonical import canonical_rule_json, describe_rule, rule_hash
+    from orchestrate.rules import compile_rule
+    from orchestrate.warehouse.base import LandingBatch
+    from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+
+    fetched_at = dt.datetime(run_date.year, run_date.month, run_date.day, 6, 0, 0)
+    audit = {"pull_id": f"bench-{run_date.isoformat()}", "run_date": run_date, "fetched_at": fetched_at}
+    population, members = segment_populations(db, segments)
+    ps_raw = {"id": PS_ID, "name": PS_NAME, "population": population}
+    batch = LandingBatch(pull_id=audit["pull_id"], run_date=run_date, fetched_at=fetched_at)
+    batch.parent_segments.append({
+        "ps_id": PS_ID, "ps_name": PS_NAME, "api_version": "v5", "root_folder_id": ROOT_FOLDER_ID,
+        "population": population, "timezone": "UTC", "updated_at": "2026-01-01T00:00:00Z",
+        "raw_json": canonical_json(ps_raw), "payload_hash": _sha(canonical_json(ps_raw)), **audit,
+    })
+    folders = [(ROOT_FOLDER_ID, None, PS_NAME)] + [
+        (fid, ROOT_FOLDER_ID, f"Folder {i}") for i, fid in enumerate(folder_ids())
+    ]
+    for fid, parent, name in folders:
+        raw = canonical_json({"id": fid, "name": name, "parentFolderId": parent})
+        batch.folders.append({"folder_id": fid, "ps_id": PS_ID, "parent_folder_id": parent, "folder_name": name,
+                              "api_version": "v5", "raw_json": raw, "payload_hash": _sha(raw), **audit})
+    known = _existing_sql(db)
+    for s in segments:
+        raw = canonical_json({"id": s.segment_id, "name": s.name, "rule": s.rule})
+        digest = rule_hash(s.rule)
+        batch.segments.append({
+            "segment_id": s.segment_id, "ps_id": PS_ID, "folder_id": s.folder_id, "segment_name": s.name,
+            "api_version": "v5", "segment_kind": "batch", "realtime": False, "population": members[s.segment_id],
+            "rule_json": canonical_rule_json(s.rule), "rule_hash": digest, "rule_conditions": describe_rule(s.rule),
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "updated_by": "bench",
+            "raw_json": raw, "payload_hash": _sha(raw), **audit,
+        })
+        if digest in known:
+            continue
+        known.add(digest)
+        compiled = compile_rule(s.rule, audience_id=PS_ID, dialect="duckdb")
+        batch.segment_sql.append({"ps_id": PS_ID, "rule_hash": digest, "sql_source": "compiler",
+                                  "dialect": "duckdb", "segment_sql": compiled, "error": None,
+                                  "fetched_at": fetched_at})
+        batch.segment_sql.append({"ps_id": PS_ID, "rule_hash": digest, "sql_source": "api", "dialect": "trino",
+                                  "segment_sql": s.sql, "error": None, "fetched_at": fetched_at})
+    batch.pull_run = {
+        "pull_id": audit["pull_id"], "run_date": run_date, "started_at": fetched_at, "finished_at": fetched_at,
+        "status": "success", "api_versions": "v5", "parent_segments": 1, "folders": len(folders),
+        "segments": len(segments), "requests": 0, "problems": "[]",
+    }
+    DuckDbLandingWriter(db, schema).write(batch)
+
+
+def _sha(text: str) -> str:
     import hashlib
 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def segment_populations(con: duckdb.DuckDBPyConnection, segments: list[SyntheticSegment]) -> dict[str, int]:
-    return {
-        s.segment_id: con.execute(f"select count(*) from ({s.sql}) s").fetchone()[0]
-        for s in segments
-    }
-
-
-def land(con: duckdb.DuckDBPyConnection, segments: list[SyntheticSegment], run_date: dt.date,
-         schema: str = "main") -> None:
-    """(Re)write the landing tables for one pull on `run_date`, as one transaction."""
-    fetched_at = dt.datetime(run_date.year, run_date.month, run_date.day, 6, 0, 0)
-    pull_id = f"bench-{run_date.isoformat()}"
-    population = con.execute(f'select count(*) from "{AUDIENCE_SCHEMA}"."customers"').fetchone()[0]
-    members = segment_populations(con, segments)
-    con.execute("begin")
-    for table, columns in _DDL.items():
-        if table in _ACCUMULATING:
-            con.execute(f'create table if not exists "{schema}"."{table}" ({columns})')
-        else:
-            con.execute(f'create or replace table "{schema}"."{table}" ({columns})')
-    ps_raw = canonical_json({"id": PS_ID, "name": PS_NAME, "population": population})
-    con.execute(
-        f'insert into "{schema}".cdp_landing__parent_segments values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [PS_ID, PS_NAME, "v5", ROOT_FOLDER_ID, population, "UTC", "2026-01-01T00:00:00Z", ps_raw,
-         _hash(ps_raw), pull_id, run_date, fetched_at],
-    )
-    folder_rows = [(ROOT_FOLDER_ID, None, PS_NAME)] + [
-        (fid, ROOT_FOLDER_ID, f"Folder {i}") for i, fid in enumerate(folder_ids())
-    ]
-    con.executemany(
-        f'insert into "{schema}".cdp_landing__folders values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-            [fid, PS_ID, parent, name, "v5", canonical_json({"id": fid, "name": name}),
-             _hash(canonical_json({"id": fid, "name": name})), pull_id, run_date, fetched_at]
-            for fid, parent, name in folder_rows
-        ],
-    )
-    segment_rows = []
-    for s in segments:
-        raw = canonical_json({"id": s.segment_id, "name": s.name, "rule": s.rule})
-        segment_rows.append([
-            s.segment_id, PS_ID, s.folder_id, s.name, "v5", "batch", False, members[s.segment_id],
-            s.rule_json, s.rule_hash, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "bench",
-            raw, _hash(raw), pull_id, run_date, fetched_at,
-        ])
-    con.executemany(
-        f'insert into "{schema}".cdp_landing__segments values '
-        f"({', '.join('?' * 18)})",
-        segment_rows,
-    )
-    known = {
-        row[0]
-        for row in con.execute(f'select distinct rule_hash from "{schema}".cdp_landing__segment_sql').fetchall()
-    }
-    sql_rows = [
-        [PS_ID, s.rule_hash, source, "duckdb", s.sql, None, fetched_at]
-        for s in segments
-        if s.rule_hash not in known
-        for source in ("compiler", "api")
-    ]
-    if sql_rows:
-        con.executemany(
-            f'insert into "{schema}".cdp_landing__segment_sql values (?, ?, ?, ?, ?, ?, ?)', sql_rows
-        )
-    con.execute(
-        f'insert into "{schema}".cdp_landing__pull_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [pull_id, run_date, fetched_at, fetched_at, "success", "v5", 1, len(folder_rows), len(segments),
-         0, "[]"],
-    )
-    con.execute("commit")

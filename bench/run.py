@@ -79,8 +79,7 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...]) -> dic
                  f"{m.wall_s:8.2f}s  peak {m.peak_rss_bytes / 1024 ** 3:.2f} GiB")
             if contender == "project":
                 project_nodes = m.detail.get("nodes", [])
-                with duckdb.connect(str(db)) as con:
-                    new_run_date = add_new_day(con, size)
+                new_run_date = add_new_day(db, size)
                 try:
                     inc = run_worker("project", "incremental", rep, db, new_run_date, work / contender)
                 except ContenderFailed as exc:

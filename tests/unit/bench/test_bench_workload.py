@@ -51,8 +51,8 @@ def test_segments_have_members_and_escaped_names(tiny_base):
 def test_new_day_adds_one_day_of_events(tiny_base, tmp_path):
     db = tmp_path / "inc.duckdb"
     shutil.copyfile(tiny_base, db)
+    new_run_date = add_new_day(db, TINY)
     with duckdb.connect(str(db)) as con:
-        new_run_date = add_new_day(con, TINY)
         days = con.execute(
             f'select count(distinct time // 86400), max(time) // 86400 from "{BEHAVIOR_SCHEMA}"."orders"'
         ).fetchone()
