@@ -270,7 +270,8 @@ def by_folder(ctx: RequestContext) -> Reply:
                 res["attributes"]["rule"] = {}
             data.append(res)
             names |= {seg.created_by, seg.updated_by}
-    return Reply(200, {"data": data, "included": included_users(state, names)}, content_type=JSONAPI)
+    # The spec declares by-folder as application/json (the other /entities routes as the vendor type).
+    return Reply(200, {"data": data, "included": included_users(state, names)})
 
 
 def get_folder(ctx: RequestContext) -> Reply:
