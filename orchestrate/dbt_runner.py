@@ -80,7 +80,10 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
     text = _vars_text(vars)
     if text:
         full += ["--vars", text]
-    outcome = dbtRunner().invoke(full)
+    try:
+        outcome = dbtRunner().invoke(full)
+    finally:
+        release_duckdb()
     if outcome.success:
         return DbtResult(args=full, result=outcome.result)
     failures = _failures(outcome.result)
@@ -88,6 +91,22 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
         failures.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
     detail = "\n".join(f"  - {f}" for f in failures) or "  (no details; see logs/dbt.log)"
     raise DbtFailed(f"dbt {' '.join(args)} failed (target {target or 'default'}):\n{detail}", failures)
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the life of the process, so the same
+    process (pull writers, the report, tests) can open the file afterwards."""
+    import sys
+
+    module = sys.modules.get("dbt.adapters.duckdb.connections")
+    manager = getattr(module, "DuckDBConnectionManager", None) if module else None
+    if manager is None:
+        return
+    with manager._LOCK:
+        env = manager._ENV
+        manager._ENV = None
+        if env is not None:
+            env.close()
 
 
 # --------------------------------------------------------------------------- profiles
