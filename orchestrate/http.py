@@ -280,7 +280,8 @@ class HttpClient:
                     headers=self._headers(media_type, json_body is not None),
                     timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                 )
-                body = response.text
+                # JSON is UTF-8 (RFC 8259); decoding here avoids requests' slow charset sniffing.
+                body = response.content.decode(response.encoding or "utf-8", errors="replace")
             except requests.RequestException as exc:
                 raise RetryableError(f"{type(exc).__name__}: {exc}") from None
         status = response.status_code
