@@ -38,6 +38,7 @@ def run_worker(contender: str, phase: str, repetition: int, db: Path, run_date: 
            "--work-dir", str(work_dir)]
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
     env.pop("TD_API_KEY", None)  # no contender talks to Treasure Data
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -53,6 +54,11 @@ def run_worker(contender: str, phase: str, repetition: int, db: Path, run_date: 
     if not lines:
         raise ContenderFailed(f"{contender} ({phase}) printed no result line")
     result = json.loads(lines[-1][len(MARKER):])
+    # The 1-minute load average around the run: other work on the machine inflates wall times.
+    result["load_avg_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    nodes = result.get("nodes")
+    if nodes:
+        result["dbt_node_seconds"] = round(sum(n["seconds"] for n in nodes), 3)
     wall = float(result.pop("wall_s"))
     return Measurement(contender, phase, repetition, wall, process_s, usage.ru_maxrss * 1024, result)
 

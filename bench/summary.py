@@ -20,6 +20,8 @@ TARGETS = {
 def summarize_runs(runs: list[Measurement], events: int) -> dict[str, Any]:
     walls = [r.wall_s for r in runs]
     median = statistics.median(walls)
+    node_seconds = [r.detail["dbt_node_seconds"] for r in runs if "dbt_node_seconds" in r.detail]
+    loads = [max(r.detail.get("load_avg_1m", [0.0])) for r in runs]
     return {
         "repetitions": len(runs),
         "median_s": round(median, 3),
@@ -28,6 +30,10 @@ def summarize_runs(runs: list[Measurement], events: int) -> dict[str, Any]:
         "median_process_s": round(statistics.median(r.process_s for r in runs), 3),
         "peak_rss_gib": round(max(r.peak_rss_bytes for r in runs) / GIB, 3),
         "events_per_s": round(events / median) if median > 0 else None,
+        # dbt only: the summed execution time of its nodes; the rest of the wall time is dbt's own
+        # start-up, parsing, compilation and scheduling.
+        "median_dbt_node_s": round(statistics.median(node_seconds), 3) if node_seconds else None,
+        "max_load_avg_1m": round(max(loads), 2) if loads else None,
         "runs": [asdict(r) for r in runs],
     }
 
