@@ -1,7 +1,7 @@
 {#- The `segment_analytics` vars with defaults filled in (the same defaults as orchestrate/config.py).
     Validation is separate (sa_validate_config, on-run-start); this never raises. -#}
-{% macro sa_cfg() -%}
-  {%- set raw = var('segment_analytics', {}) or {} -%}
+{% macro sa_cfg(raw=none) -%}
+  {%- if raw is none -%}{%- set raw = var('segment_analytics', {}) or {} -%}{%- endif -%}
   {%- if raw is not mapping -%}{%- set raw = {} -%}{%- endif -%}
   {%- set cfg = {
       'project_prefix': raw.get('project_prefix', 'segment_analytics'),

@@ -2,17 +2,25 @@
     names and messages mirror orchestrate/config.py `validate_config`; one compiler error lists every
     problem, each naming the field and the fix. Returns no SQL. -#}
 {% macro sa_validate_config() -%}
+  {%- set problems = sa_config_problems(var('segment_analytics', {}), var('run_date', none)) -%}
+  {%- if problems -%}{%- do sa_config_fail(problems) -%}{%- endif -%}
+  {{ return('') }}
+{%- endmacro %}
+
+
+{#- Every problem of a `segment_analytics` mapping as (field, message) pairs, in the order
+    orchestrate/config.py reports them. An invalid regex raises at once (Jinja cannot catch). -#}
+{% macro sa_config_problems(raw, run_date=none) -%}
   {%- set problems = [] -%}
-  {%- set raw = var('segment_analytics', {}) -%}
   {%- if raw is none -%}{%- set raw = {} -%}{%- endif -%}
   {%- if raw is not mapping -%}
-    {%- do sa_config_fail([('', 'must be a mapping under `vars: segment_analytics:`')]) -%}
+    {{ return([('', 'must be a mapping under `vars: segment_analytics:`')]) }}
   {%- endif -%}
   {%- set top_keys = ['project_prefix', 'profile_id_column', 'segment_sql_source', 'membership_basis',
                       'exact_counts', 'landing_schema', 'td_mode', 'filters', 'time_window', 'metrics',
                       'insights'] -%}
   {%- do sa_config_unknown_keys(raw, top_keys, '', problems) -%}
-  {%- set cfg = sa_cfg() -%}
+  {%- set cfg = sa_cfg(raw) -%}
   {%- set ident = '^[A-Za-z_][A-Za-z0-9_]*$' -%}
   {%- set lower_ident = '^[a-z_][a-z0-9_]*$' -%}
   {%- if cfg['project_prefix'] is not string or not modules.re.match(lower_ident, cfg['project_prefix']) -%}
@@ -107,7 +115,7 @@
         {%- set src = item.get('source') -%}
         {%- if src is not none and src != '' -%}
           {%- set parts = (src | string).split('.') -%}
-          {%- if parts | length != 2 or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$', src | string) -%}
+          {%- if parts | length != 2 or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*[.][A-Za-z_][A-Za-z0-9_]*$', src | string) -%}
             {%- do problems.append((where ~ '.source', sa_repr(src) ~ " is not 'name.table'; give a declared dbt source (source_name.table_name) or a db.table relation")) -%}
           {%- endif -%}
         {%- endif -%}
@@ -133,12 +141,22 @@
     {%- do sa_config_unknown_keys(insights, ['model_name', 'tables', 'shared_users', 'change_schema_cols', 'join_relations'], 'insights.', problems) -%}
   {%- endif -%}
 
-  {%- if var('run_date', none) is not none -%}
-    {%- do sa_config_date(sa_date_text(var('run_date')) | string, 'run_date', problems, prefix='') -%}
+  {%- if run_date is not none -%}
+    {%- do sa_config_date(sa_date_text(run_date) | string, 'run_date', problems) -%}
   {%- endif -%}
+  {{ return(problems) }}
+{%- endmacro %}
 
-  {%- if problems -%}{%- do sa_config_fail(problems) -%}{%- endif -%}
-  {{ return('') }}
+
+{#- run-operation helper for tests: prints one line per config, `SA_CONFIG_PROBLEMS <i> <json>`,
+    with the list of [field, message] problems found (args: {configs: [mapping, ...]}). -#}
+{% macro sa_print_config_problems(configs) -%}
+  {%- for raw in configs -%}
+    {%- set problems = sa_config_problems(raw) -%}
+    {%- set pairs = [] -%}
+    {%- for field, message in problems -%}{%- do pairs.append([field, message]) -%}{%- endfor -%}
+    {%- do print('SA_CONFIG_PROBLEMS ' ~ loop.index0 ~ ' ' ~ tojson(pairs)) -%}
+  {%- endfor -%}
 {%- endmacro %}
 
 
@@ -184,8 +202,8 @@
 {%- endmacro %}
 
 {#- Appends a problem and returns false when `value` is not a real YYYY-MM-DD date. -#}
-{% macro sa_config_date(value, field, problems, prefix='') -%}
-  {%- if value is not string or not modules.re.match('^\d{4}-\d{2}-\d{2}$', value) -%}
+{% macro sa_config_date(value, field, problems) -%}
+  {%- if value is not string or not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
     {%- do problems.append((field, sa_repr(value) ~ ' is not a date; use YYYY-MM-DD')) -%}
     {{ return(false) }}
   {%- endif -%}

@@ -20,7 +20,7 @@ where 1 = 0
 {#- Refuse landed SQL that is not TD's skeleton for the segment's own parent segment, or that
     holds a ';' (anything after it could be a second statement). -#}
 {% macro sa_check_member_sql(segment_id, ps_id, sql_text) -%}
-  {%- set skeleton = '^\s*select\s+a\.\*\s+from\s+"cdp_audience_' ~ modules.re.escape(ps_id | string) ~ '"\."customers"\s+a(\s|$)' -%}
+  {%- set skeleton = '^\\s*select\\s+a\\.\\*\\s+from\\s+"cdp_audience_' ~ modules.re.escape(ps_id | string) ~ '"\\."customers"\\s+a(\\s|$)' -%}
   {%- if ';' in sql_text -%}
     {{ exceptions.raise_compiler_error("segment " ~ segment_id ~ " (parent segment " ~ ps_id ~ "): refusing its member SQL from cdp_landing__segment_sql because it contains ';'; re-pull the segment or fix the rule") }}
   {%- endif -%}

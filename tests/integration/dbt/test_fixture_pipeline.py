@@ -1,0 +1,133 @@
+"""`dbt build` on the landing fixture (DuckDB): exact mart rows against values computed in Python
+(tests/integration/dbt/expected.py), then an idempotent re-run of the same day and a
+`--full-refresh` of the next day that keeps the earlier day's population history."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
+from tests.fixtures.landing_fixture import (
+    PS_QUOTED_NAME,
+    RUN_DATE,
+    build_landing_fixture,
+    write_landing,
+)
+from tests.integration.dbt import expected
+
+RUN = RUN_DATE.isoformat()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> DbtWorkspace:
+    root: Path = tmp_path_factory.mktemp("fixture_pipeline")
+    workspace = DbtWorkspace(root=root, db_path=root / "fixture.duckdb")
+    workspace.write_profile()
+    build_landing_fixture(workspace.db_path)
+    workspace.dbt(["build"], run_date=RUN)
+    return workspace
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_members_per_segment(built: DbtWorkspace) -> None:
+    rows = built.query("select segment_id, profile_id from int_segment_members")
+    found: dict[str, set[str]] = {}
+    for segment_id, profile_id in rows:
+        found.setdefault(segment_id, set()).add(profile_id)
+    assert found == expected.members()
+    assert len(rows) == sum(len(p) for p in expected.members().values())
+
+
+def test_metrics_daily_exact(built: DbtWorkspace) -> None:
+    rows = built.query_dicts(
+        "select segment_id, event_date, metric_name, metric_value, unique_profiles, avg_per_profile, "
+        "membership_backfilled from sa_metrics_daily")
+    want = expected.metrics_daily(fixture_config(), RUN_DATE, lookback_days=7)
+    got = {(r["segment_id"], r["event_date"], r["metric_name"]): r for r in rows}
+    assert set(got) == set(want)
+    assert len(rows) == len(want)
+    for key, values in want.items():
+        row = got[key]
+        assert _close(row["metric_value"], values["metric_value"]), key
+        assert row["unique_profiles"] == values["unique_profiles"], key
+        assert _close(row["avg_per_profile"], values["avg_per_profile"]), key
+        assert row["membership_backfilled"] is False
+
+
+def test_hand_checked_values(built: DbtWorkspace) -> None:
+    # s1 = p1, p2, p3 on 2026-03-08: p1 ordered 10 + 20, p2 5.5 (00:00 UTC) -> 3 orders, 2 buyers.
+    row = built.query_dicts("select * from sa_final_metrics_table where segment_id = 's1' "
+                            "and event_date = date '2026-03-08'")[0]
+    assert (row["orders_total"], row["orders_unique"], row["orders_avg"]) == (3.0, 2, 1.5)
+    assert (row["revenue_total"], row["revenue_unique"], row["revenue_avg"]) == (35.5, 2, 17.75)
+    assert row["distinct_urls_total"] == 2.0  # p1 saw /home twice and one utm_ url
+    assert row["segment_population"] == 3
+    assert row["query_change"] == 0
+
+
+def test_final_table_has_metric_columns(built: DbtWorkspace) -> None:
+    rows = built.query_dicts("select * from sa_final_metrics_table")
+    columns = set(rows[0])
+    for metric in fixture_config()["metrics"]:
+        for suffix in ("_total", "_unique", "_avg"):
+            assert metric["metric"] + suffix in columns
+    assert {"segment_population", "query_change", "event_date", "segment_name"} <= columns
+    want_days = {(s, d) for s, d, _ in expected.metrics_daily(fixture_config(), RUN_DATE, 7)}
+    assert {(r["segment_id"], r["event_date"]) for r in rows} == want_days
+
+
+def test_ps_stats_keeps_names_and_paths(built: DbtWorkspace) -> None:
+    rows = {r["segment_id"]: r for r in built.query_dicts("select * from sa_ps_stats")}
+    assert set(rows) == {"s1", "s2", "s3", "s4"}
+    assert rows["s4"]["ps_name"] == PS_QUOTED_NAME
+    assert rows["s4"]["segment_name"] == 'Café lovers ☕ "all"'
+    assert rows["s4"]["folder_path"] == "Root / Café ☕ 'quoted'"
+    assert rows["s1"]["folder_path"] == "Root / Marketing / Campaigns 2026"
+    assert rows["s2"]["segment_name"] == "Bob's picks"
+    assert (rows["s1"]["v5_flag"], rows["s4"]["v5_flag"]) == (1, 0)
+    assert all(r["is_selected"] for r in rows.values())
+    assert rows["s1"]["run_date"] == RUN_DATE
+
+
+def test_population_tracker_and_missing_sql(built: DbtWorkspace) -> None:
+    rows = built.query("select run_date, segment_id, segment_population, member_count "
+                       "from sa_population_tracker order by segment_id")
+    assert rows == [
+        (RUN_DATE, "s1", 3, 3),
+        (RUN_DATE, "s2", 3, 3),
+        (RUN_DATE, "s3", None, None),  # its compiler SQL failed: no members, reason kept
+        (RUN_DATE, "s4", 2, 2),
+    ]
+    problem = built.query("select member_sql_problem from int_segments__selected where segment_id = 's3'")
+    assert problem == [("unsupported operator 'Regexp'",)]
+
+
+def test_rerun_same_day_then_full_refresh_next_day(built: DbtWorkspace) -> None:
+    tables = ["sa_population_tracker", "sa_metrics_daily", "sa_final_metrics_table", "sa_ps_stats",
+              "int_segment_members"]
+    before = {t: sorted(built.query(f"select * from {t}"), key=repr) for t in tables}
+    built.dbt(["build"], run_date=RUN)
+    after = {t: sorted(built.query(f"select * from {t}"), key=repr) for t in tables}
+    assert after == before
+
+    # The next day, pulled and rebuilt with --full-refresh: population history of the first day stays.
+    next_day = date(2026, 3, 11)
+    from tests.fixtures.landing_fixture import LandingFixture
+
+    write_landing(LandingFixture(path=built.db_path, run_date=next_day))
+    built.dbt(["build", "--full-refresh"], run_date=next_day.isoformat())
+    days = built.query("select run_date, count(*) from sa_population_tracker group by run_date order by run_date")
+    assert days == [(RUN_DATE, 4), (next_day, 4)]
+    # the window moved one day: 2026-03-10 events (p1's 999 order) now count
+    row = built.query("select metric_value from sa_metrics_daily where segment_id = 's1' "
+                      "and metric_name = 'revenue' and event_date = date '2026-03-10'")
+    assert row == [(999.0,)]
