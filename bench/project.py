@@ -48,37 +48,17 @@ def write_profiles(directory: Path, db_path: Path, threads: int = 2) -> Path:
     return directory
 
 
-def dbt_args(work_dir: Path, db_path: Path, run_date: dt.date, command: str = "build") -> list[str]:
-    profiles = write_profiles(work_dir / "profiles", db_path)
-    return [
-        command,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(profiles),
-        "--target", "duckdb",
-        "--target-path", str(work_dir / "target"),
-        "--log-path", str(work_dir / "logs"),
-        "--vars", json.dumps(bench_vars(run_date)),
-        "--quiet",
-    ]
-
-
 def run(work_dir: Path, db_path: Path, run_date: dt.date) -> dict[str, Any]:
-    """`dbt build` once; raise when any node fails. Returns the slowest nodes (from run_results)."""
-    from dbt.cli.main import dbtRunner
+    """`dbt build` once through `orchestrate.dbt_runner.run_dbt` (raises `DbtFailed` naming the
+    failed nodes). Returns every node's execution time, slowest first (from run_results.json)."""
+    from orchestrate.dbt_runner import run_dbt
 
-    result = dbtRunner().invoke(dbt_args(work_dir, db_path, run_date))
-    if not result.success:
-        raise RuntimeError(f"dbt build failed: {result.exception or _failures(work_dir)}")
+    profiles = write_profiles(work_dir / "profiles", db_path)
+    run_dbt(
+        ["build", "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"), "--quiet"],
+        project_dir=PROJECT_DIR, profiles_dir=profiles, target="duckdb", vars=bench_vars(run_date),
+    )
     return {"nodes": _node_timings(work_dir)}
-
-
-def _failures(work_dir: Path) -> str:
-    path = work_dir / "target" / "run_results.json"
-    if not path.exists():
-        return "no run_results.json"
-    results = json.loads(path.read_text(encoding="utf-8"))["results"]
-    bad = [f"{r['unique_id']}: {r.get('message')}" for r in results if r["status"] not in ("success", "pass")]
-    return "; ".join(bad[:5])
 
 
 def _node_timings(work_dir: Path) -> list[dict[str, Any]]:

@@ -37,8 +37,8 @@ def _fmt(value: Any, unit: str = "") -> str:
 def markdown(results: dict[str, Any]) -> str:
     sizes = sorted(results["sizes"], key=lambda s: ORDER.index(s) if s in ORDER else 99)
     lines = ["| size | profiles | events | segments | contender | run | median s | min–max s | "
-             "peak RSS GiB | events/s |",
-             "|---|---:|---:|---:|---|---|---:|---:|---:|---:|"]
+             "of which dbt nodes s | peak RSS GiB | events/s | load 1m |",
+             "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|"]
     for name in sizes:
         entry = results["sizes"][name]
         shape = entry["shape"]
@@ -46,12 +46,13 @@ def markdown(results: dict[str, Any]) -> str:
             for phase, stats in entry["contenders"].get(contender, {}).items():
                 if "error" in stats:
                     lines.append(f"| {name} | {shape['profiles']:,} | {shape['events']:,} | {shape['segments']} | "
-                                 f"{contender} | {phase} | failed: {stats['error'][:80]} | | | |")
+                                 f"{contender} | {phase} | failed: {stats['error'][:80]} | | | | | |")
                     continue
                 lines.append(
                     f"| {name} | {shape['profiles']:,} | {shape['events']:,} | {shape['segments']} | {contender} "
                     f"| {phase} | {_fmt(stats['median_s'])} | {_fmt(stats['min_s'])}–{_fmt(stats['max_s'])} | "
-                    f"{_fmt(stats['peak_rss_gib'])} | {_fmt(stats['events_per_s'])} |"
+                    f"{_fmt(stats.get('median_dbt_node_s'))} | {_fmt(stats['peak_rss_gib'])} | "
+                    f"{_fmt(stats['events_per_s'])} | {_fmt(stats.get('max_load_avg_1m'))} |"
                 )
     lines += ["", "| size | original ÷ project (≥ 10) | project ÷ floor (≤ 3) | incremental ÷ full (≤ 0.1) | "
               "targets | numbers agree |", "|---|---:|---:|---:|---|---|"]
