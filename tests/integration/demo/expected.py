@@ -153,18 +153,30 @@ def member_on(history: dict[str, dict[int, set[str]]], data: DemoData) -> Callab
     return lookup
 
 
-def daily_metrics(data: DemoData, last_index: int | None = None) -> dict[tuple[str, dt.date, str], tuple[float, int]]:
-    """(segment id, event date, metric) -> (metric_value, unique_profiles), for the segments that
-    exist on the last run date, over every event loaded by then."""
-    last = len(data.run_dates) - 1 if last_index is None else last_index
+def membership_history(data: DemoData, last: int) -> dict[str, dict[int, set[str]]]:
+    """segment id -> run date index -> members, for run dates 0..last (oracle members)."""
     history: dict[str, dict[int, set[str]]] = defaultdict(dict)
     for i in range(last + 1):
         for segment_id, ids in members(data, i).items():
             history[segment_id][i] = ids
+    return history
+
+
+def daily_metrics(
+    data: DemoData,
+    last_index: int | None = None,
+    history: dict[str, dict[int, set[str]]] | None = None,
+) -> dict[tuple[str, dt.date, str], tuple[float, int]]:
+    """(segment id, event date, metric) -> (metric_value, unique_profiles), for the segments that
+    exist on the last run date, over every event loaded by then.
+
+    `history` (segment -> run date index -> members) defaults to the oracle's own members.
+    """
+    last = len(data.run_dates) - 1 if last_index is None else last_index
+    history = history if history is not None else membership_history(data, last)
     final_segments = set(members(data, last))
     lookup = member_on(history, data)
     cutoff = midnight(data.run_dates[last])
-    # profile x day x metric -> (value, had an event)
     per_profile: dict[tuple[str, dt.date, str], float] = defaultdict(float)
     for metric, (rows_name, keep, value_of) in METRICS.items():
         for row in getattr(data, rows_name):
