@@ -8,6 +8,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas
+
 FIRST_DAY = dt.date(2026, 8, 1)
 DAYS = 90
 RUN_DATES = [dt.date(2026, 10, 27) + dt.timedelta(days=n) for n in range(4)]
@@ -86,8 +88,13 @@ def _create(conn: Any, table: str, columns: list[tuple[str, str]], rows: list[tu
     cols = ", ".join(f"{_ident(c)} {t}" for c, t in columns)
     conn.execute(f"create or replace table {_ident(table)} ({cols})")
     if rows:
-        marks = ", ".join("?" for _ in columns)
-        conn.executemany(f"insert into {_ident(table)} values ({marks})", rows)
+        # One DataFrame insert: row-by-row executemany is far too slow on a DuckDB file.
+        frame = pandas.DataFrame(rows, columns=[c for c, _ in columns])
+        conn.register("_fixture_rows", frame)
+        try:
+            conn.execute(f"insert into {_ident(table)} select * from _fixture_rows")
+        finally:
+            conn.unregister("_fixture_rows")
 
 
 def create_report_marts(conn: Any, prefix: str = "segment_analytics", *, with_metrics: bool = True,
