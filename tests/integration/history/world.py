@@ -102,7 +102,9 @@ class World:
         if pull:
             run_pull(client=make_client(self.server), writer=DuckDbLandingWriter(self.db_path),
                      config=self.config(), run_date=day, sql_source="compiler", dialect="duckdb")
-        args = ["build", "--select", "+path:models/history", "--indirect-selection", "cautious"] + (["--full-refresh"] if full_refresh else [])
+        args = ["build", "--select", "+path:models/history", "--indirect-selection", "cautious"]
+        if full_refresh:
+            args.append("--full-refresh")
         self.workspace.dbt(args, config=self.config(), run_date=day.isoformat())
 
     def set_api_populations(self) -> None:
