@@ -1,0 +1,453 @@
+"""`segment-analytics publish`: the Treasure Insights datamodel over the marts (see docs/dashboard.md).
+
+Create the model through the reporting API, or update the one with that name; share it with the listed
+users; trigger a full build and poll it to the end. Column types come from the warehouse schema with
+the `change_schema_cols` overrides. The publishing key (TD_API_KEY) is only ever an HTTP header: it is
+never put in the model payload, the state file or a log line. A key for the model to read data with is
+a separate, explicit opt-in (`model_api_key`), off by default — see docs/dashboard.md for the risk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrate.http import ApiError, HttpClient, redact
+
+log = logging.getLogger(__name__)
+
+INSIGHTS_GUIDANCE_BYTES = 4 * 1024**3
+WARN_FRACTION = 0.8
+DATAMODELS = "/reporting/datamodels"
+MODEL_KEY_ENV = "SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY"
+FINISHED = {"done", "failed", "canceled", "cancelled"}
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OVERRIDE_TYPES = {"date": "timestamp", "text": "text", "float": "float", "bigint": "bigint"}
+
+Say = Callable[[str], None]
+
+
+class PublishError(RuntimeError):
+    """Publishing failed; the message says what the API or the warehouse reported and what to do."""
+
+
+@dataclass(frozen=True)
+class InsightsConfig:
+    """vars segment_analytics.insights, resolved against the project prefix."""
+
+    model_name: str
+    tables: tuple[str, ...]  # full table names, `<prefix>_<mart>`
+    shared_users: tuple[str, ...]
+    overrides: dict[str, str]  # column -> Insights type
+    relations: tuple[tuple[tuple[str, str], tuple[str, str]], ...]  # ((table, column), (table, column))
+
+
+@dataclass(frozen=True)
+class TableSize:
+    table: str
+    rows: int
+    bytes: int
+
+
+@dataclass
+class PublishResult:
+    model_name: str
+    oid: str | None = None
+    action: str = ""  # created | updated | dry-run
+    shared_with: tuple[str, ...] = ()
+    build_oid: str | None = None
+    build_status: str | None = None
+    sizes: list[TableSize] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(s.bytes for s in self.sizes)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def parse_insights_config(raw: dict[str, Any], prefix: str) -> InsightsConfig:
+    """Check the `insights` vars block; errors name the field."""
+    if not isinstance(raw, dict):
+        raise PublishError("insights: must be a mapping (vars segment_analytics.insights)")
+    name = raw.get("model_name")
+    if not isinstance(name, str) or not name.strip():
+        raise PublishError("insights.model_name: must be a non-empty name")
+    tables_raw = raw.get("tables") or []
+    if not isinstance(tables_raw, list) or not tables_raw:
+        raise PublishError("insights.tables: list at least one mart, e.g. [final_metrics_table, ps_stats]")
+    tables: list[str] = []
+    for index, table in enumerate(tables_raw):
+        if not isinstance(table, str) or not _IDENT.match(table):
+            raise PublishError(f"insights.tables[{index}]: {table!r} is not a mart name")
+        full = table if table.startswith(f"{prefix}_") else f"{prefix}_{table}"
+        if full not in tables:
+            tables.append(full)
+    users = raw.get("shared_users") or []
+    if not isinstance(users, list) or not all(isinstance(u, str) and "@" in u for u in users):
+        raise PublishError("insights.shared_users: must be a list of e-mail addresses")
+    overrides: dict[str, str] = {}
+    for kind, columns in (raw.get("change_schema_cols") or {}).items():
+        if kind not in _OVERRIDE_TYPES:
+            raise PublishError(f"insights.change_schema_cols.{kind}: unknown type; use date, text, float or bigint")
+        for column in columns or []:
+            overrides[str(column)] = _OVERRIDE_TYPES[kind]
+    relations = []
+    for index, pair in enumerate(raw.get("join_relations") or []):
+        ends = []
+        for end in pair if isinstance(pair, list) and len(pair) == 2 else []:
+            table, _, column = str(end).partition(".")
+            full = table if table.startswith(f"{prefix}_") else f"{prefix}_{table}"
+            if full not in tables or not column:
+                raise PublishError(
+                    f"insights.join_relations[{index}]: {end!r} must be <table>.<column> with the table "
+                    "listed in insights.tables"
+                )
+            ends.append((full, column))
+        if len(ends) != 2:
+            raise PublishError(f"insights.join_relations[{index}]: must be a pair [table.column, table.column]")
+        relations.append((ends[0], ends[1]))
+    return InsightsConfig(name.strip(), tuple(tables), tuple(users), overrides, tuple(relations))
+
+
+# --------------------------------------------------------------------------- warehouse
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _rows(conn: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    cursor = conn.cursor()
+    try:
+        if params:
+            cursor.execute(sql, list(params))
+        else:
+            cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        close = getattr(cursor, "close", None)
+        if close:
+            close()
+
+
+def warehouse_columns(conn: Any, schema: str, table: str) -> list[tuple[str, str]]:
+    """(column, warehouse type) in table order, from information_schema (DuckDB, Trino, TD)."""
+    found = _rows(
+        conn,
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        (schema, table),
+    )
+    return [(str(name), str(kind)) for name, kind in found]
+
+
+def insights_type(warehouse_type: str) -> str:
+    """Warehouse column type -> Treasure Insights column type (text, bigint, float, timestamp)."""
+    kind = warehouse_type.strip().lower()
+    if kind.startswith(("tinyint", "smallint", "integer", "int", "bigint", "hugeint", "long", "ubigint", "uinteger")):
+        return "bigint"
+    if kind.startswith(("double", "real", "float", "decimal", "numeric")):
+        return "float"
+    if kind.startswith(("date", "timestamp", "time with", "datetime")):
+        return "timestamp"
+    # varchar, char, json, uuid, boolean, arrays, maps, rows: text (as TD's own tools map them).
+    return "text"
+
+
+def table_size(conn: Any, schema: str, table: str, columns: list[tuple[str, str]]) -> TableSize:
+    """Rows, and bytes estimated as the data Insights imports: 8 bytes per fixed-width value plus
+    the characters of each text value (one scan)."""
+    text_columns = [c for c, t in columns if insights_type(t) == "text"]
+    fixed = len(columns) - len(text_columns)
+    parts = ["count(*)"] + [f"sum(length(cast({_quote(c)} as varchar)))" for c in text_columns]
+    (row,) = _rows(conn, f"select {', '.join(parts)} from {_quote(schema)}.{_quote(table)}")
+    rows = int(row[0] or 0)
+    text_bytes = sum(int(v or 0) for v in row[1:])
+    return TableSize(table, rows, rows * fixed * 8 + text_bytes)
+
+
+def _human_bytes(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size:,.1f} TB"
+
+
+def size_warnings(sizes: list[TableSize], limit: int = INSIGHTS_GUIDANCE_BYTES) -> list[str]:
+    total = sum(s.bytes for s in sizes)
+    if total >= limit:
+        return [f"the model's tables hold about {_human_bytes(total)}, over Treasure Insights' "
+                f"{_human_bytes(limit)} guidance: narrow the time window or the tables before building"]
+    if total >= WARN_FRACTION * limit:
+        return [f"the model's tables hold about {_human_bytes(total)}, approaching Treasure Insights' "
+                f"{_human_bytes(limit)} guidance"]
+    return []
+
+
+# --------------------------------------------------------------------------- payload
+
+
+def build_payload(
+    config: InsightsConfig,
+    database: str,
+    columns: dict[str, list[tuple[str, str]]],
+    *,
+    model_api_key: str | None = None,
+) -> dict[str, Any]:
+    """The create/update body. It holds the model key only when one is given explicitly."""
+    tables: dict[str, Any] = {}
+    for table in config.tables:
+        typed = {name: {"type": config.overrides.get(name, insights_type(kind))} for name, kind in columns[table]}
+        tables[table] = {"columns": typed}
+    relations = [
+        [{"dataset": database, "table": t1, "column": c1}, {"dataset": database, "table": t2, "column": c2}]
+        for (t1, c1), (t2, c2) in config.relations
+    ]
+    payload: dict[str, Any] = {
+        "name": config.model_name,
+        "type": "elasticube",
+        "description": "Segment Analytics marts (managed by `segment-analytics publish`)",
+        "datamodel": {
+            "datasets": {database: {"type": "presto", "database": database, "tables": tables}},
+            "relations": relations,
+        },
+    }
+    if model_api_key:
+        payload["apikey"] = model_api_key
+    return payload
+
+
+# --------------------------------------------------------------------------- state file
+
+
+def _read_state(path: Path | None) -> dict[str, Any]:
+    if path is None or not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_state(path: Path | None, host: str, model_name: str, oid: str) -> None:
+    """Remember host + model name -> oid. Only these three strings are ever written."""
+    if path is None:
+        return
+    state = _read_state(path)
+    state.setdefault("models", {})[f"{host} {model_name}"] = {"host": host, "model_name": model_name, "oid": oid}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def _remembered_oid(path: Path | None, host: str, model_name: str) -> str | None:
+    entry = _read_state(path).get("models", {}).get(f"{host} {model_name}")
+    return str(entry["oid"]) if isinstance(entry, dict) and entry.get("oid") else None
+
+
+# --------------------------------------------------------------------------- API steps
+
+
+def _api(client: HttpClient, method: str, path: str, what: str, body: Any = None) -> Any:
+    try:
+        return client.request(method, path, json_body=body, what=what)
+    except ApiError as error:
+        if error.status == 403:
+            raise PublishError(
+                f"403 Forbidden on {method} {path}: the key's user has no Treasure Insights access. "
+                "Give the user the 'Edit Data Models & Dashboards' Insights role (Control Panel > Users)"
+            ) from error
+        raise PublishError(f"Insights API: {error}") from error
+
+
+def find_model(client: HttpClient, name: str, remembered: str | None) -> str | None:
+    """The oid of the model called `name`: the remembered one if it still exists, else the only match."""
+    listing = _api(client, "GET", DATAMODELS, "the list of Insights models") or []
+    if isinstance(listing, dict):
+        listing = listing.get("datamodels") or listing.get("data") or []
+    matches = [str(m.get("oid")) for m in listing if isinstance(m, dict) and m.get("name") == name]
+    if remembered and remembered in matches:
+        return remembered
+    if len(matches) > 1:
+        raise PublishError(
+            f"{len(matches)} Insights models are named {name!r} (oids {', '.join(matches)}): delete the extra "
+            "ones in Treasure Insights or choose another insights.model_name"
+        )
+    return matches[0] if matches else None
+
+
+def share_model(client: HttpClient, oid: str, emails: Sequence[str]) -> None:
+    """PUT the full list of users the model is shared with (the API replaces the list)."""
+    try:
+        client.request("PUT", f"{DATAMODELS}/{oid}/shares", json_body={"emails": list(emails)},
+                       what=f"sharing model {oid}")
+    except ApiError as error:
+        if error.status == 403:
+            raise PublishError(f"403 Forbidden sharing model {oid}: the key's user may not share Insights models")\
+                from error
+        raise PublishError(
+            f"sharing the model with {', '.join(emails)} failed: {error}. Every address must belong to a TD user "
+            "with a Treasure Insights role; fix insights.shared_users"
+        ) from error
+
+
+def run_build(
+    client: HttpClient,
+    oid: str,
+    *,
+    poll_interval: float,
+    timeout: float,
+    say: Say,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[str, str]:
+    """Start a full build and poll it until it finishes; (build oid, final status)."""
+    started = _api(client, "POST", f"{DATAMODELS}/{oid}/builds", f"a build of model {oid}", {"buildType": "full"})
+    build_oid = str((started or {}).get("oid") or (started or {}).get("id") or "")
+    if not build_oid:
+        raise PublishError(f"the build request for model {oid} returned no build id: {redact(started)}")
+    deadline = clock() + timeout
+    status = str((started or {}).get("status") or "pending")
+    last = ""
+    while status.lower() not in FINISHED:
+        if clock() > deadline:
+            raise PublishError(
+                f"build {build_oid} of model {oid} still {status!r} after {timeout:.0f}s; check it in Treasure "
+                "Insights (it keeps running there)"
+            )
+        sleep(poll_interval)
+        info = _api(client, "GET", f"{DATAMODELS}/{oid}/builds/{build_oid}", f"build {build_oid}") or {}
+        status = str(info.get("status") or "unknown")
+        if status != last:
+            say(f"publish: build {build_oid}: {status}")
+            last = status
+        if status.lower() in ("failed", "canceled", "cancelled"):
+            detail = info.get("error") or info.get("message") or info.get("errorMessage") or "no detail given"
+            raise PublishError(f"build {build_oid} of model {oid} {status}: {redact(detail)}")
+    return build_oid, status
+
+
+# --------------------------------------------------------------------------- the whole publish
+
+
+def publish(
+    client_http: HttpClient,
+    config_insights: dict[str, Any],
+    warehouse_conn: Any,
+    *,
+    prefix: str,
+    database: str,
+    state_path: Path | None = None,
+    model_api_key: str | None = None,
+    dry_run: bool = False,
+    poll_interval: float = 10.0,
+    build_timeout: float = 3600.0,
+    say: Say = print,
+) -> PublishResult:
+    """Create or update the datamodel, share it, build it. Idempotent: one model per name.
+
+    `database` is the warehouse schema holding the marts (the TD database). `model_api_key` is sent
+    inside the model only when given (opt-in; the model then stores it). Raises PublishError.
+    """
+    config = parse_insights_config(config_insights, prefix)
+    result = PublishResult(model_name=config.model_name)
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table in config.tables:
+        found = warehouse_columns(warehouse_conn, database, table)
+        if not found:
+            raise PublishError(f"insights.tables: {database}.{table} does not exist; run the build first")
+        columns[table] = found
+        size = table_size(warehouse_conn, database, table, found)
+        result.sizes.append(size)
+        say(f"publish: {table}: {size.rows:,} rows, about {_human_bytes(size.bytes)}")
+    known = {name for cols in columns.values() for name, _ in cols}
+    for (t1, c1), (t2, c2) in config.relations:
+        for table, column in ((t1, c1), (t2, c2)):
+            if column not in {name for name, _ in columns[table]}:
+                raise PublishError(f"insights.join_relations: {table} has no column {column!r}")
+    unused = sorted(set(config.overrides) - known)
+    if unused:
+        result.warnings.append(f"insights.change_schema_cols names columns in none of the tables: {', '.join(unused)}")
+    result.warnings += size_warnings(result.sizes)
+    say(f"publish: model {config.model_name!r}: {len(config.tables)} table(s), about "
+        f"{_human_bytes(result.total_bytes)} in total (Treasure Insights guidance: under 4 GB)")
+    for warning in result.warnings:
+        say(f"publish: WARNING: {warning}")
+    result.payload = build_payload(config, database, columns, model_api_key=model_api_key)
+    if model_api_key:
+        say("publish: WARNING: a model key is embedded in the datamodel (opt-in); Treasure Insights stores it")
+    if dry_run:
+        result.action = "dry-run"
+        shown = dict(result.payload)
+        if "apikey" in shown:
+            shown["apikey"] = "***"
+        say("publish: dry run, nothing sent. Payload:\n" + json.dumps(shown, indent=2, ensure_ascii=False))
+        return result
+
+    host = client_http.base_url
+    oid = find_model(client_http, config.model_name, _remembered_oid(state_path, host, config.model_name))
+    if oid is None:
+        created = _api(client_http, "POST", DATAMODELS, f"creating model {config.model_name!r}", result.payload) or {}
+        oid = str(created.get("oid") or "")
+        if not oid or created.get("name") != config.model_name:
+            raise PublishError(f"creating model {config.model_name!r} returned no model: {redact(created)}")
+        result.action = "created"
+    else:
+        _api(client_http, "PUT", f"{DATAMODELS}/{oid}", f"model {oid}", result.payload)
+        result.action = "updated"
+    result.oid = oid
+    _write_state(state_path, host, config.model_name, oid)
+    say(f"publish: model {config.model_name!r} {result.action} (oid {oid})")
+    if config.shared_users:
+        share_model(client_http, oid, config.shared_users)
+        result.shared_with = config.shared_users
+        say(f"publish: shared with {', '.join(config.shared_users)}")
+    result.build_oid, result.build_status = run_build(
+        client_http, oid, poll_interval=poll_interval, timeout=build_timeout, say=say
+    )
+    say(f"publish: build {result.build_oid} {result.build_status}: model {config.model_name!r} is ready")
+    return result
+
+
+def publish_from_context(
+    ctx: Any,
+    *,
+    region: str | None,
+    api_url: str | None,
+    max_rps: float | None,
+    dry_run: bool = False,
+) -> PublishResult:
+    """The CLI's `publish`: TD API host of the region (or --api-url), the dbt target's warehouse."""
+    from orchestrate.commands import CommandFailed
+    from orchestrate.http import HttpPolicy
+    from orchestrate.project import api_key_from_env
+    from orchestrate.regions import region as find_region
+    from orchestrate.warehouse.connect import connect
+
+    base = api_url.rstrip("/") if api_url else find_region(region).api_url
+    model_key = os.environ.get(MODEL_KEY_ENV, "").strip() or None
+    key = api_key_from_env(required=not dry_run) or "dry-run-no-key"
+    policy = HttpPolicy() if max_rps is None else HttpPolicy(requests_per_second=max_rps)
+    client = HttpClient(base, key, policy=policy, region=region or "custom")
+    database = str(ctx.target_profile.get("schema") or "main")
+    state_path = Path(ctx.project_dir) / ".segment_analytics" / "insights_models.json"
+    try:
+        with connect(ctx.target_profile) as conn:
+            return publish(client, ctx.config["insights"], conn, prefix=ctx.config["project_prefix"],
+                           database=database, state_path=state_path, model_api_key=model_key, dry_run=dry_run)
+    except PublishError as error:
+        raise CommandFailed(str(error)) from error

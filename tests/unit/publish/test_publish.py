@@ -1,0 +1,187 @@
+"""publish() against the fake Treasure Insights API and DuckDB marts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestrate.fake_api.insights_routes import insights_state
+from orchestrate.fake_api.server import FakeApiServer
+from orchestrate.fake_api.state import FakeState
+from orchestrate.http import HttpClient
+from orchestrate.publish import PublishError, publish
+from tests.fixtures.fake_api import FAST_POLICY, TEST_API_KEY
+from tests.integration.report.marts_fixture import create_report_marts
+
+ROUTES = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes"]
+INSIGHTS = {
+    "model_name": "segment_analytics",
+    "tables": ["final_metrics_table", "ps_stats", "population_tracker", "population_daily", "rule_changes"],
+    "shared_users": ["ana@example.com", "ben@example.com"],
+    "change_schema_cols": {"date": ["event_date", "run_date", "date"], "text": ["segment_id"], "float": [],
+                           "bigint": ["version"]},
+    "join_relations": [["population_tracker.segment_id", "final_metrics_table.segment_id"]],
+}
+
+
+@pytest.fixture(scope="module")
+def marts():
+    conn = duckdb.connect()
+    create_report_marts(conn)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture()
+def server():
+    fake = FakeApiServer(FakeState(), route_modules=ROUTES).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture()
+def client(server):
+    return HttpClient(server.url, TEST_API_KEY, policy=FAST_POLICY, region="test", seed=1)
+
+
+def run(client, marts, tmp_path: Path, config=None, **kwargs):
+    lines: list[str] = []
+    result = publish(client, config or INSIGHTS, marts, prefix="segment_analytics", database="main",
+                     state_path=tmp_path / "state" / "insights_models.json", poll_interval=0, say=lines.append,
+                     **kwargs)
+    return result, lines
+
+
+def bodies(server, method: str, pattern: str) -> list[dict]:
+    return [json.loads(r.body) for r in server.requests_matching(method, pattern) if r.body]
+
+
+def test_create_share_build(server, client, marts, tmp_path):
+    result, lines = run(client, marts, tmp_path)
+    state = insights_state(server.state)
+    (model,) = state.models.values()
+    assert result.action == "created" and result.oid == model.oid
+    assert result.build_status == "done" and model.last_built is not None
+    assert model.shared_with == ["ana@example.com", "ben@example.com"]
+    assert bodies(server, "PUT", r"/shares$") == [{"emails": ["ana@example.com", "ben@example.com"]}]
+    assert bodies(server, "POST", r"/builds$") == [{"buildType": "full"}]
+    (create,) = bodies(server, "POST", r"^/reporting/datamodels$")
+    tables = create["datamodel"]["datasets"]["main"]["tables"]
+    assert create["datamodel"]["datasets"]["main"]["type"] == "presto"
+    assert list(tables) == [f"segment_analytics_{t}" for t in INSIGHTS["tables"]]
+    final = tables["segment_analytics_final_metrics_table"]["columns"]
+    # Types from the warehouse, then the overrides.
+    assert final["event_date"] == {"type": "timestamp"}  # date column, override date
+    assert final["segment_population"] == {"type": "bigint"}
+    assert final["basket_value_total"] == {"type": "float"}
+    assert final["ps_name"] == {"type": "text"}
+    assert final["segment_id"] == {"type": "text"}
+    assert tables["segment_analytics_rule_changes"]["columns"]["valid_from"] == {"type": "timestamp"}
+    assert create["datamodel"]["relations"] == [[
+        {"dataset": "main", "table": "segment_analytics_population_tracker", "column": "segment_id"},
+        {"dataset": "main", "table": "segment_analytics_final_metrics_table", "column": "segment_id"},
+    ]]
+    # Sizes reported before publishing.
+    assert [s.table for s in result.sizes] == list(tables)
+    for table in tables:
+        assert any(line.startswith(f"publish: {table}: ") and "rows, about" in line for line in lines), table
+    assert result.sizes[1].rows == 8  # ps_stats: one row per current segment
+
+
+def test_the_key_is_never_in_the_model_or_the_state_file(server, client, marts, tmp_path):
+    result, lines = run(client, marts, tmp_path)
+    secret = TEST_API_KEY.split("/", 1)[1]
+    for entry in server.request_log:
+        assert secret not in entry.body.decode("utf-8")
+    (create,) = bodies(server, "POST", r"^/reporting/datamodels$")
+    assert "apikey" not in create and "apikey" not in result.payload
+    assert insights_state(server.state).requests_with_apikey == 0
+    state_text = (tmp_path / "state" / "insights_models.json").read_text()
+    assert secret not in state_text and TEST_API_KEY.split("/")[0] not in state_text.replace(result.oid, "")
+    saved = json.loads(state_text)["models"]
+    assert [set(v) for v in saved.values()] == [{"host", "model_name", "oid"}]
+    assert all(secret not in line for line in lines)
+
+
+def test_model_key_is_an_explicit_opt_in(server, client, marts, tmp_path):
+    result, lines = run(client, marts, tmp_path, model_api_key="42/read-only-model-key")
+    (create,) = bodies(server, "POST", r"^/reporting/datamodels$")
+    assert create["apikey"] == "42/read-only-model-key"
+    assert insights_state(server.state).requests_with_apikey == 1
+    assert any("model key is embedded" in line for line in lines)
+
+
+def test_publishing_twice_keeps_one_model(server, client, marts, tmp_path):
+    first, _ = run(client, marts, tmp_path)
+    second, _ = run(client, marts, tmp_path)
+    assert second.action == "updated" and second.oid == first.oid
+    assert len(insights_state(server.state).models) == 1
+    # Without the state file the model is still found by name.
+    (tmp_path / "state" / "insights_models.json").unlink()
+    third, _ = run(client, marts, tmp_path)
+    assert third.action == "updated" and third.oid == first.oid
+    assert len(insights_state(server.state).models) == 1
+    assert len(server.requests_matching("PUT", r"^/reporting/datamodels/[0-9a-f-]+$")) == 2
+
+
+def test_update_changes_the_model_definition(server, client, marts, tmp_path):
+    run(client, marts, tmp_path)
+    narrower = {**INSIGHTS, "tables": ["ps_stats"], "join_relations": []}
+    result, _ = run(client, marts, tmp_path, config=narrower)
+    model = insights_state(server.state).models[result.oid]
+    assert list(model.body["datamodel"]["datasets"]["main"]["tables"]) == ["segment_analytics_ps_stats"]
+
+
+def test_duplicate_names_need_the_remembered_oid(server, client, marts, tmp_path):
+    state = insights_state(server.state)
+    one = state.add_model("segment_analytics")
+    two = state.add_model("segment_analytics")
+    with pytest.raises(PublishError, match=rf"2 Insights models are named 'segment_analytics'.*{one.oid}"):
+        run(client, marts, tmp_path)
+    path = tmp_path / "state" / "insights_models.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"models": {f"{client.base_url} segment_analytics": {
+        "host": client.base_url, "model_name": "segment_analytics", "oid": two.oid}}}))
+    result, _ = run(client, marts, tmp_path)
+    assert result.oid == two.oid and result.action == "updated"
+
+
+def test_failed_build_reports_the_api_error(server, client, marts, tmp_path):
+    state = insights_state(server.state)
+    state.build_outcome = "failed"
+    with pytest.raises(PublishError, match=r"failed: Build failed: table segment_analytics_ps_stats: Access denied"):
+        run(client, marts, tmp_path)
+    assert len(state.models) == 1 and next(iter(state.models.values())).status == "failed"
+
+
+def test_unknown_user_is_named(server, client, marts, tmp_path):
+    insights_state(server.state).insights_users = {"ana@example.com"}
+    with pytest.raises(PublishError, match=r"ben@example.com.*fix insights.shared_users"):
+        run(client, marts, tmp_path)
+    assert not server.requests_matching("POST", r"/builds$")
+
+
+def test_no_insights_access_is_explained(server, client, marts, tmp_path):
+    insights_state(server.state).denied_keys = {TEST_API_KEY}
+    with pytest.raises(PublishError, match=r"403.*Insights role"):
+        run(client, marts, tmp_path)
+
+
+def test_dry_run_sends_nothing(server, client, marts, tmp_path):
+    result, lines = run(client, marts, tmp_path, dry_run=True, model_api_key="42/model")
+    assert result.action == "dry-run" and server.request_log == []
+    assert any('"apikey": "***"' in line for line in lines)
+    assert all("42/model" not in line for line in lines)
+
+
+def test_missing_table_and_bad_relation_name_the_field(client, marts, tmp_path):
+    with pytest.raises(PublishError, match=r"insights.tables: main.segment_analytics_nope does not exist"):
+        run(client, marts, tmp_path, config={**INSIGHTS, "tables": ["nope"], "join_relations": []})
+    bad = {**INSIGHTS, "join_relations": [["population_tracker.no_such", "final_metrics_table.segment_id"]]}
+    with pytest.raises(PublishError, match=r"insights.join_relations: .*no column 'no_such'"):
+        run(client, marts, tmp_path, config=bad)
