@@ -2,7 +2,7 @@
     Segment membership as intervals: one row per (segment, profile) stay, opened on the run date a
     profile is first a member, closed (dbt_valid_to) on the run date it is no longer one. A profile
     that comes back gets a new interval. Storage grows with membership *changes*, not with days:
-    rows = current memberships + every closed stay (see docs/history.md).
+    rows = current memberships + every closed stay (sizing: snapshots/_snapshots.yml).
 -#}
 {% snapshot snp_segment_membership %}
 {{ config(
