@@ -17,6 +17,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -196,6 +197,13 @@ class HttpClient:
         self.region = region
         self._key = api_key
         self._session = session or requests.Session()
+        if session is None:
+            # Resolve proxy settings from the environment once, not on every request (it is slow).
+            self._session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                self._session.verify = bundle
+            self._session.trust_env = False
         self._limiter = RateLimiter(self.policy.requests_per_second)
         self._in_flight = threading.BoundedSemaphore(max(1, self.policy.max_in_flight))
         self._rng = random.Random(seed)
@@ -285,7 +293,8 @@ class HttpClient:
             except requests.RequestException as exc:
                 raise RetryableError(f"{type(exc).__name__}: {exc}") from None
         status = response.status_code
-        log.debug("%s %s -> %s", method, redact(response.url), status)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s -> %s", method, redact(response.url), status)
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             raise RetryableError(f"HTTP {status}: {_error_detail(body)[:200]}", retry_after)

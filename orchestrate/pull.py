@@ -70,8 +70,8 @@ def _audit(pull_id: str, run_date: date, fetched_at: datetime) -> Row:
     return {"pull_id": pull_id, "run_date": run_date, "fetched_at": fetched_at}
 
 
-def account_rows(account: Account, audit: Row) -> tuple[list[Row], list[Row], list[Row]]:
-    """Rows of the three replaced tables."""
+def account_rows(account: Account, audit: Row, hashes: dict[str, str]) -> tuple[list[Row], list[Row], list[Row]]:
+    """Rows of the three replaced tables (`hashes`: segment id → rule hash)."""
     ps_rows = [
         {"ps_id": p.ps_id, "ps_name": p.name, "api_version": p.api_version, "root_folder_id": p.root_folder_id,
          "population": p.population, "timezone": p.timezone, "updated_at": p.updated_at,
@@ -87,7 +87,7 @@ def account_rows(account: Account, audit: Row) -> tuple[list[Row], list[Row], li
     segment_rows = [
         {"segment_id": s.segment_id, "ps_id": s.ps_id, "folder_id": s.folder_id, "segment_name": s.name,
          "api_version": s.api_version, "segment_kind": s.kind, "realtime": s.realtime,
-         "population": s.population, "rule_json": canonical_rule_json(s.rule), "rule_hash": rule_hash(s.rule),
+         "population": s.population, "rule_json": canonical_rule_json(s.rule), "rule_hash": hashes[s.segment_id],
          "rule_conditions": describe_rule(s.rule), "created_at": s.created_at, "updated_at": s.updated_at,
          "updated_by": s.updated_by, "raw_json": canonical_json(s.raw), "payload_hash": payload_hash(s.raw),
          **audit}
@@ -160,8 +160,8 @@ def _compile(job: _SqlJob, dialect: str, now: datetime, rules_by_id: dict[str, A
 
 
 def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql_source: str, dialect: str,
-                 now: datetime, fetched_at: datetime, workers: int,
-                 progress: Progress) -> tuple[list[Row], int]:
+                 now: datetime, fetched_at: datetime, workers: int, progress: Progress,
+                 hashes: dict[str, str]) -> tuple[list[Row], int]:
     """New segment_sql rows and the number of rule-to-SQL requests made."""
     existing = writer.existing_sql_keys()
     timezones = {p.ps_id: p.timezone for p in account.parent_segments}
@@ -170,7 +170,7 @@ def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql
     for seg in account.segments:
         if seg.kind in NO_STATISTICS_KINDS:
             continue
-        key = (seg.ps_id, rule_hash(seg.rule))
+        key = (seg.ps_id, hashes[seg.segment_id])
         jobs.setdefault(key, _SqlJob(seg.ps_id, key[1], seg.rule, seg.segment_id, seg.kind,
                                      timezones.get(seg.ps_id)))
     rows: list[Row] = []
@@ -232,10 +232,11 @@ def run_pull(
         account = fetch_account(client, v5_flag, workers=workers, progress=progress)
         fetched_at = datetime.now(UTC).replace(tzinfo=None)
         audit = _audit(pull_id, run_date, fetched_at)
-        ps_rows, folder_rows, segment_rows = account_rows(account, audit)
+        hashes = {s.segment_id: rule_hash(s.rule) for s in account.segments}
+        ps_rows, folder_rows, segment_rows = account_rows(account, audit, hashes)
         stat_rows = _statistics(client, account, writer, run_date, fetched_at, workers, progress)
         sql_rows, sql_requests = _segment_sql(client, account, writer, sql_source, dialect, compile_now,
-                                              fetched_at, workers, progress)
+                                              fetched_at, workers, progress, hashes)
     except (ApiError, ValueError) as exc:
         message = redact(exc)
         log.error("pull failed, previous landing kept: %s", message)

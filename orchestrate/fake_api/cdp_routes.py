@@ -105,11 +105,12 @@ def audience_item(ps: FakeParentSegment) -> dict[str, Any]:
     }
 
 
-def folder_resource(state: FakeState, folder: FakeFolder) -> dict[str, Any]:
+def folder_resource(state: FakeState, folder: FakeFolder,
+                    index: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, Any]:
+    index = state.children_index() if index is None else index
     children = [
-        {"data": {"id": f.id, "type": "folder-segment"}} for f in state.folders.values() if f.parent_id == folder.id
-    ] + [
-        {"data": {"id": s.id, "type": V5_TYPES[s.kind]}} for s in state.segments.values() if s.folder_id == folder.id
+        {"data": {"id": cid, "type": "folder-segment" if kind == "folder" else V5_TYPES[kind]}}
+        for kind, cid in index.get(folder.id, [])
     ]
     return {
         "id": folder.id,
@@ -181,7 +182,9 @@ def segment_resource(state: FakeState, seg: FakeSegment, *, in_list: bool = Fals
     }
 
 
-def v4_segment(state: FakeState, seg: FakeSegment, *, in_list: bool = False) -> dict[str, Any]:
+def v4_segment(state: FakeState, seg: FakeSegment, *, in_list: bool = False,
+               refs: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    refs = state.reference_index() if refs is None else refs
     item: dict[str, Any] = {
         "audienceId": seg.ps_id,
         "id": seg.id,
@@ -197,7 +200,7 @@ def v4_segment(state: FakeState, seg: FakeSegment, *, in_list: bool = False) -> 
         "createdBy": _v4_user(state, seg.created_by),
         "updatedBy": _v4_user(state, seg.updated_by),
         "kind": KIND_CODES[seg.kind],
-        "referencedBy": [{"id": r} for r in state.referencing_segments(seg.id)],
+        "referencedBy": [{"id": r} for r in refs.get(seg.id, [])],
     }
     if not (in_list and seg.id in state.omit_rule_in_lists):
         item["rule"] = seg.rule if seg.rule is not None else {}
@@ -218,15 +221,19 @@ def _v5_ps(state: FakeState, ps_id: str) -> FakeParentSegment | None:
 
 
 def _folder_level_map(state: FakeState, root: FakeFolder) -> dict[str, int]:
+    kids: dict[str, list[str]] = {}
+    for f in state.folders.values():
+        if f.parent_id is not None:
+            kids.setdefault(f.parent_id, []).append(f.id)
     levels = {root.id: 0}
     frontier = [root.id]
     while frontier:
         nxt = []
         for fid in frontier:
-            for f in state.folders.values():
-                if f.parent_id == fid and f.id not in levels:
-                    levels[f.id] = levels[fid] + 1
-                    nxt.append(f.id)
+            for child in kids.get(fid, []):
+                if child not in levels:
+                    levels[child] = levels[fid] + 1
+                    nxt.append(child)
         frontier = nxt
     return levels
 
@@ -255,12 +262,13 @@ def by_folder(ctx: RequestContext) -> Reply:
     depth = int(raw_depth)
     with_rule = (ctx.arg("with_rule") or "true").lower() != "false"
     levels = _folder_level_map(state, folder)
+    index = state.children_index()
     data: list[dict[str, Any]] = []
     names: set[str | None] = set()
     for fid, level in sorted(levels.items(), key=lambda item: (item[1], int(item[0]))):
         if level <= depth:
             f = state.folders[fid]
-            data.append(folder_resource(state, f))
+            data.append(folder_resource(state, f, index))
             names |= {f.created_by, f.updated_by}
     for seg in sorted(state.segments.values(), key=lambda s: int(s.id)):
         level = levels.get(seg.folder_id)
@@ -460,7 +468,8 @@ def list_folder_segments_v4(ctx: RequestContext) -> Reply:
     if folder is None or folder.ps_id != ctx.params["ps"]:
         return not_found_v4(f"SegmentFolder {ctx.params['fid']}")
     segs = sorted((s for s in ctx.state.segments.values() if s.folder_id == folder.id), key=lambda s: int(s.id))
-    return Reply(200, [v4_segment(ctx.state, s) for s in segs])
+    refs = ctx.state.reference_index()
+    return Reply(200, [v4_segment(ctx.state, s, refs=refs) for s in segs])
 
 
 def list_segments_v4(ctx: RequestContext) -> Reply:
@@ -468,7 +477,8 @@ def list_segments_v4(ctx: RequestContext) -> Reply:
     if ps is None:
         return not_found_v4(f"Audience {ctx.params['ps']}")
     segs = sorted((s for s in ctx.state.segments.values() if s.ps_id == ps.id), key=lambda s: int(s.id))
-    return Reply(200, [v4_segment(ctx.state, s, in_list=True) for s in segs])
+    refs = ctx.state.reference_index()
+    return Reply(200, [v4_segment(ctx.state, s, in_list=True, refs=refs) for s in segs])
 
 
 def _segment_v4(ctx: RequestContext) -> FakeSegment | None:

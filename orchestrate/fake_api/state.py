@@ -90,6 +90,7 @@ class FakeState:
         self.omit_rule_in_lists: set[str] = set()
         # When set, only these API keys are accepted (others get 401).
         self.accepted_keys: set[str] | None = None
+        self._name_index: dict[tuple[str, str], str] = {}
 
     # -- ids, users -------------------------------------------------------------------------------
     def _new_id(self, wanted: str | int | None = None) -> str:
@@ -223,12 +224,15 @@ class FakeState:
             )
             seg.rule_versions.append({"rule": copy.deepcopy(rule), "updated_at": stamp, "updated_by": updated_by})
             self.segments[new_id] = seg
+            self._name_index[(ps.id, name)] = new_id
             return new_id
 
     def _check_unique_name(self, ps_id: str, name: str, except_id: str | None) -> None:
-        for seg in self.segments.values():
-            if seg.ps_id == ps_id and seg.name == name and seg.id != except_id:
-                raise StateError("Name has already been taken")
+        if len(self._name_index) != len(self.segments):  # rebuilt after loads/deletes
+            self._name_index = {(s.ps_id, s.name): s.id for s in self.segments.values()}
+        owner = self._name_index.get((ps_id, name))
+        if owner is not None and owner != except_id and owner in self.segments:
+            raise StateError("Name has already been taken")
 
     def segment(self, segment_id: str) -> FakeSegment:
         try:
@@ -251,7 +255,9 @@ class FakeState:
             seg = self.segment(segment_id)
             if name is not None and name != seg.name:
                 self._check_unique_name(seg.ps_id, name, seg.id)
+                self._name_index.pop((seg.ps_id, seg.name), None)
                 seg.name = name
+                self._name_index[(seg.ps_id, name)] = seg.id
             if folder_id is not None:
                 folder = self.folder(folder_id)
                 if folder.ps_id != seg.ps_id:
@@ -273,6 +279,24 @@ class FakeState:
         """Change a segment's rule (records updatedAt/updatedBy and the version)."""
         self.update_segment(segment_id, rule=rule, updated_by=updated_by, now=now)
 
+    def reference_index(self) -> dict[str, list[str]]:
+        """segment id → ids of the segments whose rules reference it (one pass over all rules)."""
+        index: dict[str, list[str]] = {}
+        for seg in self.segments.values():
+            for target in _referenced_ids(seg.rule):
+                index.setdefault(target, []).append(seg.id)
+        return index
+
+    def children_index(self) -> dict[str, list[tuple[str, str]]]:
+        """folder id → [(kind, id)] of its child folders ('folder') and segments (the segment kind)."""
+        index: dict[str, list[tuple[str, str]]] = {}
+        for folder in self.folders.values():
+            if folder.parent_id is not None:
+                index.setdefault(folder.parent_id, []).append(("folder", folder.id))
+        for seg in self.segments.values():
+            index.setdefault(seg.folder_id, []).append((seg.kind, seg.id))
+        return index
+
     def referencing_segments(self, segment_id: str) -> list[str]:
         target = str(segment_id)
         found = []
@@ -288,6 +312,7 @@ class FakeState:
             if refs:
                 raise StateError(f"Segment is referenced by other segments: {', '.join(refs)}")
             del self.segments[seg.id]
+            self._name_index.pop((seg.ps_id, seg.name), None)
 
     def set_population(self, segment_id: str, population: int | None) -> None:
         with self.lock:
