@@ -136,18 +136,28 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """The end-to-end demo on DuckDB, ending with the HTML report."""
+    from orchestrate.config import load_config
     from orchestrate.demo.run import run_demo
+    from orchestrate.report import build_report
+    from orchestrate.warehouse.connect import connect
 
     result = run_demo(workdir=Path(args.workdir) if args.workdir else None,
                       duckdb_path=Path(args.duckdb) if args.duckdb else None,
                       days=args.days)
     print(result.summary())
+    config = load_config(find_project_dir(None))
+    with connect({"type": "duckdb", "path": str(result.duckdb_path), "schema": "main"}) as conn:
+        report = build_report(conn, prefix=config["project_prefix"], metrics=config["metrics"],
+                              out_path=result.workdir / "segment_analytics_report.html",
+                              title="Segment Analytics — demo account")
+    print(f"HTML report: {report}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from orchestrate.report import build_report
-    from orchestrate.warehouse import connect
+    from orchestrate.warehouse.connect import connect
 
     ctx = resolve_context(args)
     out = Path(args.out) if args.out else ctx.project_dir / "report" / "segment_analytics_report.html"
