@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -16,33 +17,65 @@ from bench.sizes import Size
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 _META_TABLE = "main.bench_meta"
-GENERATOR_VERSION = 2
+# Bump EVENTS_VERSION when customers or behaviour tables change, LANDING_VERSION when only the
+# landing tables do (then the events are kept and the landing is rewritten).
+EVENTS_VERSION = 1
+LANDING_VERSION = 2
 
 
-def _fingerprint(size: Size) -> str:
-    return json.dumps({"size": size.__dict__, "generator": GENERATOR_VERSION}, default=str, sort_keys=True)
+def _fingerprint(size: Size) -> dict[str, Any]:
+    data = {k: v for k, v in size.__dict__.items() if k != "repetitions"}
+    return {"size": json.loads(json.dumps(data, default=str)), "events": EVENTS_VERSION,
+            "landing": LANDING_VERSION}
 
 
 def base_path(size: Size, directory: Path = RESULTS_DIR) -> Path:
     return directory / f"bench_{size.name}.duckdb"
 
 
-def _is_current(path: Path, size: Size) -> bool:
+def _stored(path: Path) -> dict[str, Any] | None:
     if not path.exists():
-        return False
+        return None
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             row = con.execute(f"select fingerprint from {_META_TABLE}").fetchone()
     except duckdb.Error:
-        return False
-    return row is not None and row[0] == _fingerprint(size)
+        return None
+    if row is None:
+        return None
+    stored = json.loads(row[0])
+    stored.setdefault("events", stored.get("generator"))
+    stored["size"].pop("repetitions", None)
+    return stored
+
+
+def _write_meta(path: Path, size: Size) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"create or replace table {_META_TABLE} as select ? as fingerprint",
+                    [json.dumps(_fingerprint(size), sort_keys=True)])
+        con.execute("checkpoint")
+
+
+def _reland(path: Path, size: Size) -> None:
+    with duckdb.connect(str(path)) as con:
+        tables = con.execute("select table_name from information_schema.tables "
+                             "where table_schema = 'main' and table_name like 'cdp_landing__%'").fetchall()
+        for (name,) in tables:
+            con.execute(f'drop table "main"."{name}"')
+    land(path, make_segments(size.segments, size.seed), size.run_date)
+    _write_meta(path, size)
 
 
 def generate(size: Size, directory: Path = RESULTS_DIR, force: bool = False) -> Path:
     """Write the base file for `size` unless an identical one exists; return its path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = base_path(size, directory)
-    if not force and _is_current(path, size):
+    wanted = _fingerprint(size)
+    stored = None if force else _stored(path)
+    if stored is not None and stored["size"] == wanted["size"] and stored["events"] == wanted["events"]:
+        if stored.get("landing") != wanted["landing"]:
+            _reland(path, size)
+            print(f"re-landed {path.name} (landing version {LANDING_VERSION})", flush=True)
         return path
     tmp = path.with_suffix(".tmp.duckdb")
     tmp.unlink(missing_ok=True)
@@ -51,9 +84,7 @@ def generate(size: Size, directory: Path = RESULTS_DIR, force: bool = False) -> 
         create_customers(con, size)
         insert_events(con, size, size.first_day, size.days, create=True)
     land(tmp, make_segments(size.segments, size.seed), size.run_date)
-    with duckdb.connect(str(tmp)) as con:
-        con.execute(f"create table {_META_TABLE} as select ? as fingerprint", [_fingerprint(size)])
-        con.execute("checkpoint")
+    _write_meta(tmp, size)
     tmp.replace(path)
     print(f"generated {path.name} in {time.perf_counter() - started:.1f}s", flush=True)
     return path
