@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from orchestrate.demo import populations, scenario, seed
+from orchestrate.demo import scenario, seed
 from orchestrate.demo.generate import default_run_dates, generate
 from orchestrate.demo.load import load_duckdb, quote_ident
 from orchestrate.demo.model import DemoData
@@ -32,7 +32,6 @@ log = logging.getLogger("segment_analytics.demo")
 DUCKDB_ENV = "SEGMENT_ANALYTICS_DUCKDB"
 # A stand-in key for the fake API: the pull code path wants one; it is not a secret.
 DEMO_API_KEY = "1/demo-key-for-the-local-fake-api"
-STATISTICS_BACKFILL_DAYS = 30
 
 
 @dataclass
@@ -50,14 +49,36 @@ class DemoResult:
     def summary(self) -> str:
         lines = [
             f"Segment Analytics demo: {len(self.run_dates)} run dates "
-            f"({self.run_dates[0]} .. {self.run_dates[-1]}), fake CDP API was {self.api_url}",
-            f"DuckDB file: {self.duckdb_path}",
-            f"work folder: {self.workdir}",
-            "tables (rows):",
+            f"({self.run_dates[0]} .. {self.run_dates[-1]}); the fake CDP API ran on {self.api_url}",
+            f"DuckDB file:  {self.duckdb_path}",
+            f"work folder:  {self.workdir} (fake API state per run date)",
         ]
         width = max((len(name) for name in self.table_rows), default=0)
-        lines += [f"  {name.ljust(width)}  {rows:>9,}" for name, rows in sorted(self.table_rows.items())]
+        for title, names in _grouped(self.table_rows):
+            lines.append(f"{title}:")
+            lines += [f"  {name.ljust(width)}  {self.table_rows[name]:>9,} rows" for name in names]
         return "\n".join(lines)
+
+
+def _grouped(tables: dict[str, int]) -> list[tuple[str, list[str]]]:
+    """Tables by role: marts first, then history, landing, models in between, the demo's own data."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(tables):
+        schema, _, table = name.partition(".")
+        if schema.startswith("cdp_audience_") or schema == "demo_behaviors":
+            role = "demo source data (parent segment output, behaviour tables)"
+        elif table.startswith("cdp_landing__"):
+            role = "landing (written by pull)"
+        elif table.startswith(("hist_", "snp_")):
+            role = "history (snapshots and history models)"
+        elif table.startswith(("stg_", "int_")):
+            role = "staging and intermediate models"
+        else:
+            role = "marts"
+        groups.setdefault(role, []).append(name)
+    order = ["marts", "history (snapshots and history models)", "landing (written by pull)",
+             "staging and intermediate models", "demo source data (parent segment output, behaviour tables)"]
+    return [(role, groups[role]) for role in order if role in groups]
 
 
 @dataclass
@@ -178,24 +199,12 @@ def run_demo(
 def _load_day(path: Path, data: DemoData, run_date: dt.date, previous: dt.date | None, state: FakeState,
               seed_value: int) -> dict[str, int]:
     """Load the day's tables, then set the fake API's populations from the compiled rules."""
-    segments = scenario.segments_on(data.account.segments, data.run_dates, run_date)
     conn = duckdb.connect(str(path))
     try:
         load_duckdb(conn, tables_on(data, run_date, previous))
-        counts = populations.count_segments(conn, segments, run_date)
-        for ps in data.account.parent_segments:
-            state.set_parent_population(ps.id, populations.count_parent_segment(conn, ps.id))
+        return seed.record_populations(state, conn, data, run_date, seed_value)
     finally:
         conn.close()
-    for segment_id, population in counts.items():
-        state.set_population(segment_id, population)
-        if not state.segment(segment_id).history:
-            for day, value, measured in populations.backfilled_history(
-                seed_value, segment_id, population, run_date, STATISTICS_BACKFILL_DAYS
-            ):
-                state.record_population(segment_id, day, value, measured=measured)
-        state.record_population(segment_id, run_date, population, measured=True)
-    return counts
 
 
 def table_rows(path: Path) -> dict[str, int]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from orchestrate.demo.model import Account, SegmentDef
+from orchestrate.demo import populations, scenario
+from orchestrate.demo.model import Account, DemoData, SegmentDef
 from orchestrate.demo.scenario import Create, DayPlan, Delete, ReSave, RuleEdit, reordered
 from orchestrate.fake_api.state import FakeState
+
+STATISTICS_BACKFILL_DAYS = 30
 
 
 def seed_account(state: FakeState, account: Account, first_run: dt.date) -> None:
@@ -48,3 +52,46 @@ def apply_day(state: FakeState, account: Account, day: DayPlan) -> None:
             state.delete_segment(action.segment_id)
         elif isinstance(action, Create):
             add_segment(state, account, action.segment, now=when)
+
+
+def record_populations(
+    state: FakeState, conn: Any, data: DemoData, run_date: dt.date, seed_value: int
+) -> dict[str, int]:
+    """Count every segment's compiled rule on the loaded data (DuckDB `conn`) and give the fake API
+    those populations: current values, the run date's statistics point and, the first time a
+    segment is seen, a back-filled history for the days before. Returns segment id -> population."""
+    segments = scenario.segments_on(data.account.segments, data.run_dates, run_date)
+    counts = populations.count_segments(conn, segments, run_date)
+    for ps in data.account.parent_segments:
+        state.set_parent_population(ps.id, populations.count_parent_segment(conn, ps.id))
+    for segment_id, population in counts.items():
+        state.set_population(segment_id, population)
+        if not state.segment(segment_id).history:
+            for day, value, measured in populations.backfilled_history(
+                seed_value, segment_id, population, run_date, STATISTICS_BACKFILL_DAYS
+            ):
+                state.record_population(segment_id, day, value, measured=measured)
+        state.record_population(segment_id, run_date, population, measured=True)
+    return counts
+
+
+def demo_state(run_date: dt.date | None = None, *, n_profiles: int = 5000, seed_value: int = 20261128) -> FakeState:
+    """The demo account as the fake API serves it on `run_date` (default: today, UTC), populations
+    included; for `segment-analytics fake-api` without a state file. Uses an in-memory DuckDB."""
+    import duckdb
+
+    from orchestrate.demo.generate import generate
+    from orchestrate.demo.load import load_duckdb
+    from orchestrate.demo.tables import tables_on
+
+    day = run_date or dt.datetime.now(dt.UTC).date()
+    data = generate(seed=seed_value, n_profiles=n_profiles, run_dates=[day])
+    state = FakeState()
+    seed_account(state, data.account, day)
+    conn = duckdb.connect(":memory:")
+    try:
+        load_duckdb(conn, tables_on(data, day))
+        record_populations(state, conn, data, day, seed_value)
+    finally:
+        conn.close()
+    return state

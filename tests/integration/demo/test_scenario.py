@@ -67,3 +67,16 @@ def test_backfilled_history_is_deterministic_and_flags_imputed_days():
     assert [p[0] for p in points] == [RUN_DATES[0] - dt.timedelta(days=d) for d in range(30, 0, -1)]
     assert all(p[1] >= 0 for p in points)
     assert any(not p[2] for p in points) and any(p[2] for p in points)
+
+
+def test_demo_state_serves_populations_and_history():
+    from orchestrate.demo.seed import demo_state
+
+    state = demo_state(RUN_DATES[0], n_profiles=120, seed_value=9)
+    assert len(state.segments) == 19
+    assert state.parent_segment("411001").population == 120
+    assert 0 < state.parent_segment("411002").population < 120
+    munich = state.segment("800004")
+    assert munich.population is not None and 0 < munich.population < 120
+    assert munich.history[RUN_DATES[0].isoformat()] == [munich.population, True]
+    assert len(munich.history) == 31  # 30 back-filled days + the run date
