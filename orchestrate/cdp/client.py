@@ -7,10 +7,12 @@ accepted here).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from orchestrate.http import ApiError, HttpClient
+from orchestrate.http import ApiError, HttpClient, HttpPolicy
+from orchestrate.regions import DEFAULT_REGION, cdp_base_url
 
 JSONAPI = "application/vnd.treasuredata.v1+json"
 JSON = "application/json"
@@ -35,6 +37,23 @@ class CdpClient:
 
     def __init__(self, http: HttpClient) -> None:
         self.http = http
+
+    @classmethod
+    def for_region(
+        cls,
+        *,
+        region: str | None = None,
+        api_url: str | None = None,
+        api_key: str,
+        max_rps: float | None = None,
+        policy: HttpPolicy | None = None,
+    ) -> CdpClient:
+        """A client for a region's CDP host (or an explicit `api_url`) with the one HTTP policy."""
+        base = policy or HttpPolicy()
+        if max_rps is not None:
+            base = replace(base, requests_per_second=max_rps)
+        name = "custom" if api_url else (region or DEFAULT_REGION)
+        return cls(HttpClient(cdp_base_url(region, api_url), api_key, policy=base, region=name))
 
     @property
     def request_count(self) -> int:

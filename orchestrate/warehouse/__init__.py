@@ -6,8 +6,9 @@ import os
 from typing import Any
 
 from orchestrate.warehouse.base import LandingBatch, LandingWriter
+from orchestrate.warehouse.connect import connect  # the function (history.py imports it from here)
 
-__all__ = ["LandingBatch", "LandingWriter", "TargetError", "for_target"]
+__all__ = ["LandingBatch", "LandingWriter", "TargetError", "connect", "for_target"]
 
 
 class TargetError(ValueError):
