@@ -1,11 +1,19 @@
-{{ config(alias=sa_mart_alias('metrics_daily')) }}
+{{ config(
+    alias=sa_mart_alias('metrics_daily'),
+    materialized=('incremental' if sa_cfg()['membership_basis'] == 'point_in_time' else 'table'),
+    incremental_strategy='delete+insert',
+    unique_key=['segment_id', 'event_date', 'metric_name'],
+) }}
 {#- Segment × event day × metric (long), selected segments only. A profile's per-day events count
     for a segment per `membership_basis` (macros/pipeline/sa_attribution_membership.sql).
       metric_value     the agg over all qualifying events of the segment's members that day
                        (count: events; sum: total; avg: total / events; min; max;
                        count_distinct: distinct values)
       unique_profiles  members with at least one qualifying event that day
-      avg_per_profile  metric_value / unique_profiles for count and sum, else null -#}
+      avg_per_profile  metric_value / unique_profiles for count and sum, else null
+    point_in_time is incremental by event day: per (segment, metric) only days from its last
+    computed event day on are (re)computed (a new segment or metric gets every day of the window);
+    earlier days are history and stay, also after they leave the time window. -#}
 {%- set has_count_distinct = sa_cfg()['metrics'] | selectattr('agg', 'equalto', 'count_distinct') | list | length > 0 -%}
 
 with selected_segments as (
@@ -21,6 +29,15 @@ attribution_membership as (
 profile_day_events as (
     select * from {{ ref('int_metric_events__profile_daily') }}
 ),
+{%- if is_incremental() %}
+
+computed_through as (
+    -- the last event day already computed per (segment, metric): recompute from there on
+    select segment_id, metric_name, max(event_date) as last_event_date
+    from {{ this }}
+    group by segment_id, metric_name
+),
+{%- endif %}
 
 member_events as (
     select
@@ -45,6 +62,13 @@ member_events as (
              or profile_day_events.event_date < attribution_membership.valid_to_date)
     inner join selected_segments
         on selected_segments.segment_id = attribution_membership.segment_id
+    {%- if is_incremental() %}
+    left join computed_through
+        on computed_through.segment_id = attribution_membership.segment_id
+        and computed_through.metric_name = profile_day_events.metric_name
+    where computed_through.last_event_date is null
+       or profile_day_events.event_date >= computed_through.last_event_date
+    {%- endif %}
 ),
 
 segment_day_totals as (

@@ -29,16 +29,21 @@ segment_days as (
 
 {%- if cfg['membership_basis'] == 'current' %}
 
+member_counts as (
+    select segment_id, count(*) as member_count
+    from {{ ref('int_segment_members') }}
+    group by segment_id
+),
+
 segment_day_population as (
     -- current basis: today's member count on every day
     select
         segment_days.segment_id,
         segment_days.event_date,
-        count(segment_members.profile_id) as segment_population
+        coalesce(member_counts.member_count, 0) as segment_population
     from segment_days
-    left join {{ ref('int_segment_members') }} as segment_members
-        on segment_members.segment_id = segment_days.segment_id
-    group by segment_days.segment_id, segment_days.event_date
+    left join member_counts
+        on member_counts.segment_id = segment_days.segment_id
 ),
 {%- else %}
 

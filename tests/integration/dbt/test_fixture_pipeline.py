@@ -28,7 +28,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> DbtWorkspace:
     workspace = DbtWorkspace(root=root, db_path=root / "fixture.duckdb")
     workspace.write_profile()
     build_landing_fixture(workspace.db_path)
-    workspace.dbt(["build"], run_date=RUN)
+    workspace.dbt(["build"])  # no run_date var: the latest run_date of the landing tables is used
     return workspace
 
 

@@ -1,0 +1,52 @@
+"""membership_basis point_in_time on the landing fixture over two run dates: day 1 attributes every
+earlier event day to the first known membership (flagged backfilled); on day 2 segment s1's rule
+changes, yet its events of 2026-03-10 still count for the profiles that were members that day, the
+earlier days stay exactly as computed (incremental by event day), and the new day is added."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
+from tests.fixtures.landing_fixture import RUN_DATE, LandingFixture, build_landing_fixture, write_landing
+from tests.integration.dbt import expected
+
+DAY_2 = date(2026, 3, 11)
+COLUMNS = ("segment_id, event_date, metric_name, metric_value, unique_profiles, avg_per_profile, "
+           "membership_backfilled")
+
+
+def test_point_in_time_attribution_and_incremental_days(dbt_workspace: DbtWorkspace) -> None:
+    config = fixture_config(membership_basis="point_in_time")
+    fixture = build_landing_fixture(dbt_workspace.db_path)
+    dbt_workspace.dbt(["build"], config=config, run_date=RUN_DATE.isoformat())
+    day_1 = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
+    want = expected.metrics_daily(config, RUN_DATE, lookback_days=7)
+    assert {(r[0], r[1], r[2]) for r in day_1} == set(want)
+    assert all(r[6] is True for r in day_1)  # before membership history began: backfilled
+
+    # Day 2: s1's rule now selects the US profiles (p4, p5) instead of the JP ones.
+    for segment in fixture.segments:
+        if segment["segment_id"] == "s1":
+            segment["rule_hash"] = "h1-us"
+    fixture.segment_sql.append({"ps_id": "101", "rule_hash": "h1-us", "sql_source": "compiler", "dialect": "duckdb",
+                                "segment_sql": 'select a.* from "cdp_audience_101"."customers" a '
+                                               "where (a.\"country\" = 'US')",
+                                "error": None})
+    write_landing(LandingFixture(path=dbt_workspace.db_path, run_date=DAY_2, segments=fixture.segments,
+                                 segment_sql=fixture.segment_sql))
+    dbt_workspace.dbt(["build"], config=config, run_date=DAY_2.isoformat())
+
+    assert sorted(dbt_workspace.query("select profile_id from int_segment_members where segment_id = 's1'")) == [
+        ("p4",), ("p5",)]
+    rows = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
+    kept = [r for r in rows if r[1] < RUN_DATE]
+    assert kept == day_1
+    new_day = {(r[0], r[2]): r for r in rows if r[1] == RUN_DATE}
+    # p1 (a member of s1 on 2026-03-10, gone since) ordered 999 that day: it counts for s1
+    assert new_day[("s1", "revenue")][3:7] == (999.0, 1, 999.0, False)
+    assert new_day[("s1", "orders")][3:5] == (1.0, 1)
+    assert set(new_day) == {("s1", "revenue"), ("s1", "orders"), ("s1", "avg_order"), ("s1", "max_items")}
+    population = dbt_workspace.query("select segment_population from sa_final_metrics_table "
+                                     "where segment_id = 's1' and event_date = date '2026-03-10'")
+    assert population == [(3,)]
