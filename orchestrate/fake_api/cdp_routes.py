@@ -14,6 +14,7 @@ named in the contract tests):
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -278,6 +279,7 @@ def by_folder(ctx: RequestContext) -> Reply:
                 res["attributes"]["rule"] = {}
             data.append(res)
             names |= {seg.created_by, seg.updated_by}
+    data.extend(copy.deepcopy(state.extra_by_folder.get(folder.id, [])))
     # The spec declares by-folder as application/json (the other /entities routes as the vendor type).
     return Reply(200, {"data": data, "included": included_users(state, names)})
 
@@ -478,7 +480,8 @@ def list_segments_v4(ctx: RequestContext) -> Reply:
         return not_found_v4(f"Audience {ctx.params['ps']}")
     segs = sorted((s for s in ctx.state.segments.values() if s.ps_id == ps.id), key=lambda s: int(s.id))
     refs = ctx.state.reference_index()
-    return Reply(200, [v4_segment(ctx.state, s, in_list=True, refs=refs) for s in segs])
+    items = [v4_segment(ctx.state, s, in_list=True, refs=refs) for s in segs]
+    return Reply(200, items + copy.deepcopy(ctx.state.extra_v4_segments.get(ps.id, [])))
 
 
 def _segment_v4(ctx: RequestContext) -> FakeSegment | None:

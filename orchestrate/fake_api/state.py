@@ -91,6 +91,11 @@ class FakeState:
         # When set, only these API keys are accepted (others get 401).
         self.accepted_keys: set[str] | None = None
         self._name_index: dict[tuple[str, str], str] = {}
+        # Raw items appended verbatim to list responses, to reproduce odd real-world payloads
+        # (unknown entity types, ids that are not numbers, summaries without attributes):
+        # folder id → extra `data` items of by-folder; parent segment id → extra v4 segments.
+        self.extra_by_folder: dict[str, list[Any]] = {}
+        self.extra_v4_segments: dict[str, list[Any]] = {}
 
     # -- ids, users -------------------------------------------------------------------------------
     def _new_id(self, wanted: str | int | None = None) -> str:

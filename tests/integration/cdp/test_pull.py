@@ -162,3 +162,33 @@ def test_deleted_segment_leaves_the_replaced_tables(fake_state, cdp_client, land
     pull(cdp_client, landing)
     assert ids["rt"] not in landed_segment_ids(landing)
     assert len(rows(landing, "cdp_landing__pull_runs")) == 2
+
+
+def test_unusable_records_are_reported_by_id_never_dropped_silently(fake_state, cdp_client, landing, caplog):
+    ids = small_account(fake_state)
+    root = fake_state.parent_segments[ids["both"]].root_folder_id
+    good = {"type": "segment-batch", "attributes": {"audienceId": ids["both"], "name": "int ids", "population": "n/a",
+                                                    "rule": {"type": "And", "conditions": [], "newKey": 1}},
+            "relationships": {"parentFolder": {"data": {"id": int(root), "type": "folder-segment"}}}}
+    fake_state.extra_by_folder[root] = [
+        {"id": "900001", "type": "segment-quantum", "attributes": {"name": "?"}},       # unknown type
+        {"id": "900002", "type": "journey", "attributes": {"name": "a journey"}},        # known non-segment
+        {"id": "abc", "type": "segment-batch", "attributes": {"name": "bad id"}},        # unusable id
+        {"id": "900003", "type": "segment-batch"},                                       # summary, no attributes
+        dict(good, id=900004),                                                            # id as int: fine
+    ]
+    fake_state.extra_v4_segments[ids["legacy"]] = [{"id": "900005", "name": ""}, "not an object"]
+    result = pull(cdp_client, landing)
+    assert result.status == "success_with_problems"
+    problems = {(p["kind"], p["id"]) for p in result.problems}
+    # 900004 exists only in the listing, so its statistics answer 404: reported too
+    assert problems == {("entity", "900001"), ("segment", "abc"), ("segment", "900003"), ("segment", "900005"),
+                        ("segment", None), ("segment_statistics", "900004")}
+    run = dicts(landing, "cdp_landing__pull_runs")[-1]
+    assert run["status"] == "success_with_problems"
+    assert {(p["kind"], p["id"]) for p in json.loads(run["problems"])} == problems
+    assert "900003" in caplog.text and "unknown entity type 'segment-quantum'" in caplog.text
+    landed = {r["segment_id"]: r for r in dicts(landing, "cdp_landing__segments")}
+    assert "900004" in landed and landed["900004"]["population"] is None
+    assert '"newKey":1' in landed["900004"]["rule_json"]
+    assert "900002" not in landed and set(landed) == set(fake_state.segments) | {"900004"}
