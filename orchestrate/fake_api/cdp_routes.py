@@ -424,6 +424,35 @@ def _caller(ctx: RequestContext) -> str:
     return "API User"
 
 
+def tree_segment_folders(ctx: RequestContext) -> Reply:
+    """`GET /tree/audiences/{id}/segment_folders`: flat folders, depth then name, cursor-paginated."""
+    ps = _v5_ps(ctx.state, ctx.params["ps"])
+    if ps is None:
+        return not_found_v5()
+    try:
+        size = int(ctx.arg("page[size]") or 100)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= 1000:
+        return jsonapi_error(400, "bad-parameter-error", "page[size] must be 1..1000",
+                             {"parameterCode": "INVALID_FORMAT"})
+    levels = _folder_level_map(ctx.state, ctx.state.folders[ps.root_folder_id])
+    ordered = sorted((fid for fid in levels if fid != ps.root_folder_id),
+                     key=lambda fid: (levels[fid], ctx.state.folders[fid].name, int(fid)))
+    after = ctx.arg("page[after]")
+    start = ordered.index(after) + 1 if after in ordered else 0
+    page = ordered[start:start + size]
+    items = []
+    for fid in page:
+        folder = ctx.state.folders[fid]
+        parent = None if folder.parent_id == ps.root_folder_id else folder.parent_id
+        items.append({"id": fid, "name": folder.name, "parentFolderId": parent})
+    next_page = None
+    if start + size < len(ordered):
+        next_page = f"/tree/audiences/{ps.id}/segment_folders?page[size]={size}&page[after]={page[-1]}"
+    return Reply(200, {"data": items, "pagination": {"nextPage": next_page}}, content_type=JSONAPI)
+
+
 # -- v4 handlers ----------------------------------------------------------------------------------
 def _ps_v4(ctx: RequestContext) -> FakeParentSegment | None:
     return ctx.state.parent_segments.get(ctx.params["ps"])
@@ -625,6 +654,7 @@ def register(router: Router) -> None:
     r("GET", "/entities/segments/" + ID.format("id"), get_segment_v5)
     r("PATCH", "/entities/segments/" + ID.format("id"), patch_segment_v5)
     r("DELETE", "/entities/segments/" + ID.format("id"), delete_segment_v5)
+    r("GET", "/tree/audiences/" + ID.format("ps") + "/segment_folders", tree_segment_folders)
     r("GET", "/master_segments", list_master_segments)
     r("GET", "/audiences", list_audiences)
     ps = "/audiences/" + ID.format("ps")
