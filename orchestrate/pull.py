@@ -3,7 +3,8 @@
 1. parent segments, folders, segments (v4/v5 per `filters.v5_flag`), single fetches for rules that
    list reads left out;
 2. population statistics: full back-fill on first sight of a segment, afterwards the missing days;
-3. member SQL per new (ps_id, rule_hash): the project's compiler and/or the API's rule-to-SQL;
+3. member SQL per (ps_id, rule_hash): the API's rule-to-SQL once per new hash; the project's compiler
+   on every pull (its SQL depends on the run date; changed SQL replaces the row of that key);
 4. one `LandingBatch`, written by the warehouse writer (all or nothing).
 
 A failure before step 4 raises `PullError` and only appends a `failed` row to pull_runs.
@@ -161,9 +162,16 @@ def _compile(job: _SqlJob, dialect: str, now: datetime, rules_by_id: dict[str, A
 
 def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql_source: str, dialect: str,
                  now: datetime, fetched_at: datetime, workers: int, progress: Progress,
-                 hashes: dict[str, str]) -> tuple[list[Row], int]:
-    """New segment_sql rows and the number of rule-to-SQL requests made."""
+                 hashes: dict[str, str]) -> tuple[list[Row], int, list[tuple[str, str, str]]]:
+    """New or changed segment_sql rows, the number of rule-to-SQL requests, the replaced keys.
+
+    API SQL is requested once per (ps_id, rule_hash), ever. The compiler is local and free, so every
+    rule is compiled on every pull: its SQL bakes in the run date for relative time windows, and a
+    row whose SQL changed replaces the old one (same key).
+    """
     existing = writer.existing_sql_keys()
+    use_compiler = sql_source in ("compiler", "auto")
+    compiled_before = writer.compiled_sql() if use_compiler else {}
     timezones = {p.ps_id: p.timezone for p in account.parent_segments}
     rules_by_id = {s.segment_id: s.rule for s in account.segments}
     jobs: dict[tuple[str, str], _SqlJob] = {}
@@ -174,15 +182,20 @@ def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql
         jobs.setdefault(key, _SqlJob(seg.ps_id, key[1], seg.rule, seg.segment_id, seg.kind,
                                      timezones.get(seg.ps_id)))
     rows: list[Row] = []
+    replaced: list[tuple[str, str, str]] = []
     api_jobs: list[_SqlJob] = []
     for (ps_id, digest), job in jobs.items():
-        wants_compiler = sql_source in ("compiler", "auto") and (ps_id, digest, "compiler") not in existing
-        compiled_ok = (ps_id, digest, "compiler") in existing
-        if wants_compiler:
+        compiled_ok = False
+        if use_compiler:
             sql, error = _compile(job, dialect, now, rules_by_id)
             compiled_ok = sql is not None
-            rows.append({"ps_id": ps_id, "rule_hash": digest, "sql_source": "compiler", "dialect": dialect,
-                         "segment_sql": sql, "error": error, "fetched_at": fetched_at})
+            key = (ps_id, digest, "compiler")
+            changed = key in existing and compiled_before.get((ps_id, digest)) != sql
+            if key not in existing or changed:
+                rows.append({"ps_id": ps_id, "rule_hash": digest, "sql_source": "compiler", "dialect": dialect,
+                             "segment_sql": sql, "error": error, "fetched_at": fetched_at})
+                if changed:
+                    replaced.append(key)
         if (ps_id, digest, "api") in existing:
             continue
         if sql_source == "api" or (sql_source == "auto" and not compiled_ok):
@@ -201,7 +214,7 @@ def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql
 
     rows.extend(parallel(api_jobs, request, workers, progress))
     progress.close()
-    return rows, len(api_jobs)
+    return rows, len(api_jobs), replaced
 
 
 def run_pull(
@@ -235,8 +248,8 @@ def run_pull(
         hashes = {s.segment_id: rule_hash(s.rule) for s in account.segments}
         ps_rows, folder_rows, segment_rows = account_rows(account, audit, hashes)
         stat_rows = _statistics(client, account, writer, run_date, fetched_at, workers, progress)
-        sql_rows, sql_requests = _segment_sql(client, account, writer, sql_source, dialect, compile_now,
-                                              fetched_at, workers, progress, hashes)
+        sql_rows, sql_requests, replaced_sql = _segment_sql(client, account, writer, sql_source, dialect,
+                                                            compile_now, fetched_at, workers, progress, hashes)
     except (ApiError, ValueError) as exc:
         message = redact(exc)
         log.error("pull failed, previous landing kept: %s", message)
@@ -256,7 +269,7 @@ def run_pull(
     result.problems = list(account.problems)
     result.requests = client.request_count - requests_before
     batch = LandingBatch(pull_id, run_date, fetched_at, ps_rows, folder_rows, segment_rows, sql_rows, stat_rows,
-                         _run_row(result, started_at))
+                         _run_row(result, started_at), replaced_sql_keys=replaced_sql)
     writer.write(batch)
     for problem in result.problems:
         log.warning("problem: %s %s: %s", problem.get("kind"), problem.get("id"), problem.get("reason"))

@@ -246,6 +246,9 @@ class FakeApiServer:
                 return handler(ctx)
         except json.JSONDecodeError as exc:
             return Reply(400, {"code": "bad_request", "message": f"request body is not valid JSON: {exc}"})
+        except Exception as exc:  # noqa: BLE001 - a handler bug answers 500 instead of dropping the line
+            log.exception("fake api handler failed for %s %s", method, path)
+            return Reply(500, {"status": 500, "error": "Internal Server Error", "details": repr(exc)[:300]})
 
     def log_request(self, entry: LoggedRequest) -> None:
         if not self.keep_log:

@@ -70,6 +70,9 @@ class LandingBatch:
     segment_sql: list[Row] = field(default_factory=list)
     segment_statistics: list[Row] = field(default_factory=list)
     pull_run: Row = field(default_factory=dict)
+    # (ps_id, rule_hash, sql_source) of segment_sql rows that replace an existing row (a recompiled
+    # rule whose SQL changed, e.g. relative time windows moving with the run date).
+    replaced_sql_keys: list[tuple[str, str, str]] = field(default_factory=list)
 
     def rows(self, table: str) -> list[Row]:
         return {
@@ -101,12 +104,17 @@ class LandingWriter(ABC):
         """(ps_id, rule_hash, sql_source) of segment_sql rows that already hold SQL or an API answer."""
 
     @abstractmethod
+    def compiled_sql(self) -> dict[tuple[str, str], str | None]:
+        """(ps_id, rule_hash) → the compiler's SQL as landed (None when it failed)."""
+
+    @abstractmethod
     def statistics_max_dates(self) -> dict[tuple[str, str], date]:
         """(ps_id, segment_id) → latest stat_date already landed."""
 
     @abstractmethod
     def write(self, batch: LandingBatch) -> None:
-        """Replace the replaced tables and append to the accumulating ones, all or nothing."""
+        """Replace the replaced tables and append to the accumulating ones (rows of
+        `batch.replaced_sql_keys` replace their old segment_sql row), all or nothing."""
 
     @abstractmethod
     def append_pull_run(self, row: Row) -> None:

@@ -60,6 +60,16 @@ class DuckDbLandingWriter(LandingWriter):
             rows = con.execute(f"select ps_id, rule_hash, sql_source from {self._qualified(table)}").fetchall()
         return {(str(a), str(b), str(c)) for a, b, c in rows}
 
+    def compiled_sql(self) -> dict[tuple[str, str], str | None]:
+        table = "cdp_landing__segment_sql"
+        with self._connect() as con:
+            if not self._table_exists(con, table):
+                return {}
+            rows = con.execute(
+                f"select ps_id, rule_hash, segment_sql from {self._qualified(table)} where sql_source = 'compiler'"
+            ).fetchall()
+        return {(str(a), str(b)): c for a, b, c in rows}
+
     def statistics_max_dates(self) -> dict[tuple[str, str], date]:
         table = "cdp_landing__segment_statistics"
         with self._connect() as con:
@@ -95,6 +105,10 @@ class DuckDbLandingWriter(LandingWriter):
                     self._insert(con, table, batch.rows(table))
                 for table in ACCUMULATED:
                     con.execute(self._ddl(table, replace=False))
+                    if table == "cdp_landing__segment_sql":
+                        for key in batch.replaced_sql_keys:
+                            con.execute(f"delete from {self._qualified(table)} where ps_id = ? and rule_hash = ? "
+                                        "and sql_source = ?", list(key))
                     self._insert(con, table, batch.rows(table))
                 con.execute("commit")
             except BaseException:

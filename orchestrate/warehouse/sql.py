@@ -98,3 +98,15 @@ def swap_sql(catalog: str | None, schema: str, table: str, exists: bool) -> list
     if exists:
         stmts.append(f"drop table if exists {old}")
     return stmts
+
+
+def delete_keys_sql(target: str, keys: Sequence[tuple[str, str, str]], dialect: str = "trino",
+                    chunk: int = 200) -> Iterator[str]:
+    """DELETEs of segment_sql rows by (ps_id, rule_hash, sql_source), `chunk` keys per statement."""
+    for start in range(0, len(keys), chunk):
+        conds = [
+            f"(ps_id = {literal(a, 'varchar', dialect)} and rule_hash = {literal(b, 'varchar', dialect)} "
+            f"and sql_source = {literal(c, 'varchar', dialect)})"
+            for a, b, c in keys[start:start + chunk]
+        ]
+        yield f"delete from {target} where " + " or ".join(conds)

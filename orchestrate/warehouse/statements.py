@@ -13,7 +13,14 @@ from datetime import date
 from typing import Any
 
 from orchestrate.warehouse.base import ACCUMULATED, REPLACED, LandingBatch, LandingWriter, Row, row_values
-from orchestrate.warehouse.sql import create_table_sql, insert_sql, qualified, quote_ident, swap_sql
+from orchestrate.warehouse.sql import (
+    create_table_sql,
+    delete_keys_sql,
+    insert_sql,
+    qualified,
+    quote_ident,
+    swap_sql,
+)
 
 
 class StatementLandingWriter(LandingWriter):
@@ -46,6 +53,15 @@ class StatementLandingWriter(LandingWriter):
         rows = self.execute(f"select ps_id, rule_hash, sql_source from {self.target('cdp_landing__segment_sql')}")
         return {(str(a), str(b), str(c)) for a, b, c in rows}
 
+    def compiled_sql(self) -> dict[tuple[str, str], str | None]:
+        table = "cdp_landing__segment_sql"
+        if table not in self.existing_tables():
+            return {}
+        rows = self.execute(
+            f"select ps_id, rule_hash, segment_sql from {self.target(table)} where sql_source = 'compiler'"
+        )
+        return {(str(a), str(b)): c for a, b, c in rows}
+
     def statistics_max_dates(self) -> dict[tuple[str, str], date]:
         table = "cdp_landing__segment_statistics"
         if table not in self.existing_tables():
@@ -67,6 +83,8 @@ class StatementLandingWriter(LandingWriter):
         for table in ACCUMULATED:
             if table not in existing:
                 append.append(create_table_sql(self.target(table), table, self.dialect, if_not_exists=True))
+            if table == "cdp_landing__segment_sql" and table in existing and batch.replaced_sql_keys:
+                append.extend(delete_keys_sql(self.target(table), batch.replaced_sql_keys, self.dialect))
             rows = [row_values(table, r) for r in batch.rows(table)]
             append.extend(insert_sql(self.target(table), table, rows, self.dialect))
         swap: list[str] = []

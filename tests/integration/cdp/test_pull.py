@@ -192,3 +192,22 @@ def test_unusable_records_are_reported_by_id_never_dropped_silently(fake_state, 
     assert "900004" in landed and landed["900004"]["population"] is None
     assert '"newKey":1' in landed["900004"]["rule_json"]
     assert "900002" not in landed and set(landed) == set(fake_state.segments) | {"900004"}
+
+
+def test_compiled_sql_follows_the_run_date_one_row_per_key(fake_api, fake_state, cdp_client, landing):
+    ids = small_account(fake_state)
+    first = pull(cdp_client, landing, sql_source="compiler", run_date=date(2026, 11, 27))
+    assert first.sql_api_requests == 0 and not fake_api.requests_matching("POST", r"/segments/query$")
+    before = {r["rule_hash"]: r["segment_sql"] for r in dicts(landing, "cdp_landing__segment_sql")
+              if r["ps_id"] == ids["both"]}
+    second = pull(cdp_client, landing, sql_source="compiler", run_date=date(2026, 11, 28))
+    assert second.sql_rows == 1  # only the relative-time rule (orders, last 30 days) compiles differently
+    after = dicts(landing, "cdp_landing__segment_sql")
+    keys = [(r["ps_id"], r["rule_hash"], r["sql_source"]) for r in after]
+    assert len(keys) == len(set(keys)) == 4
+    now = {r["rule_hash"]: r["segment_sql"] for r in after if r["ps_id"] == ids["both"]}
+    orders = rule_hash(ORDERS_RULE)
+    assert now[orders] != before[orders]
+    assert {k: v for k, v in now.items() if k != orders} == {k: v for k, v in before.items() if k != orders}
+    third = pull(cdp_client, landing, sql_source="compiler", run_date=date(2026, 11, 28))
+    assert third.sql_rows == 0

@@ -89,6 +89,20 @@ def test_statement_writer_stages_then_appends_then_swaps():
     assert 'create table if not exists "cat"."land"."cdp_landing__pull_runs"' in " ".join(sql)
 
 
+def test_replaced_sql_keys_are_deleted_before_their_new_rows():
+    writer = RecordingWriter(existing={"cdp_landing__segment_sql"})
+    batch = _batch()
+    batch.segment_sql = [{"ps_id": "1", "rule_hash": "h'1", "sql_source": "compiler", "dialect": "trino",
+                          "segment_sql": "select 1", "error": None, "fetched_at": datetime(2026, 11, 28)}]
+    batch.replaced_sql_keys = [("1", "h'1", "compiler")]
+    writer.write(batch)
+    sql = writer.executed
+    delete = next(i for i, s in enumerate(sql) if s.startswith("delete from"))
+    assert "rule_hash = 'h''1'" in sql[delete]
+    insert = next(i for i, s in enumerate(sql) if s.startswith('insert into "cat"."land"."cdp_landing__segment_sql"'))
+    assert delete < insert
+
+
 def test_td_writer_is_thin_and_uses_string_dates():
     writer = TdLandingWriter(apikey="1/secretsecret", endpoint="https://api.treasuredata.com", database="sa")
     assert "secretsecret" not in repr(writer)
