@@ -96,7 +96,15 @@
     byMetric[r.metric].push(r);
   });
   var popSource = population.length ? population : tracker;
-  var popSourceLabel = population.length ? "daily membership" : "population per run (API)";
+  var popSourceLabel = population.length
+    ? "solid: members computed from the rules each day; dotted: the CDP API's population before membership history began"
+    : "the CDP API's population at each run (the daily membership mart is empty)";
+  // The first day of a segment's membership history is its starting population, not a day of entries.
+  var firstMemberDay = {};
+  population.forEach(function (r) {
+    if (r.population == null) { return; }
+    if (!firstMemberDay[r.segment_id] || r.date < firstMemberDay[r.segment_id]) { firstMemberDay[r.segment_id] = r.date; }
+  });
 
   var allDays = sortedUnique(population.map(function (r) { return r.date; })
     .concat(tracker.map(function (r) { return r.date; }))
@@ -353,7 +361,29 @@
     Object.keys(out).forEach(function (id) { out[id].sort(function (x, y) { return x.date < y.date ? -1 : 1; }); });
     return out;
   }
-  function latestValue(rows) { return rows.length ? (rows[rows.length - 1].population || 0) : 0; }
+  function popValue(r) { return r.population != null ? r.population : (r.api_population != null ? r.api_population : null); }
+  function latestValue(rows) {
+    for (var i = rows.length - 1; i >= 0; i--) { var v = popValue(rows[i]); if (v != null) { return v; } }
+    return 0;
+  }
+  function populationTraces(seg, rows) {
+    var measured = rows.filter(function (r) { return r.population != null; });
+    var before = rows.filter(function (r) { return r.population == null && r.api_population != null; });
+    var traces = [];
+    if (measured.length) {
+      traces.push(lineTrace(seg, measured.map(function (r) { return r.date; }), measured.map(function (r) { return r.population; }), "members",
+        { legendgroup: seg.id }));
+    }
+    if (before.length) {
+      // Join the dotted API history to the first computed day so the line reads as one.
+      var xs = before.map(function (r) { return r.date; });
+      var ys = before.map(function (r) { return r.api_population; });
+      if (measured.length && measured[0].date > xs[xs.length - 1]) { xs.push(measured[0].date); ys.push(measured[0].population); }
+      traces.push(lineTrace(seg, xs, ys, "API population", { legendgroup: seg.id, showlegend: !measured.length,
+        line: { color: seg.color, width: 2, dash: "dot" } }));
+    }
+    return traces;
+  }
   function largest(seriesById, score) {
     return Object.keys(seriesById).map(function (id) { return { id: id, score: score(seriesById[id]) }; })
       .sort(function (a, b) { return b.score - a.score; });
@@ -371,21 +401,22 @@
     panel.appendChild(grid);
     var hintLines = ranked.length > MAX_LINES ? "The " + MAX_LINES + " largest of " + ranked.length + " segments; narrow the filters to see others. " : "";
     var a = chartBox("Population over time", hintLines + "Source: " + popSourceLabel + ".", "seg-population");
-    var b = chartBox("Entered and exited per day", "Profiles entering (+) and leaving (−) the segments in scope.", "seg-flow");
+    var b = chartBox("Entered and exited per day", "Profiles entering (+) and leaving (−) the segments in scope. " +
+      "Each segment's first day of membership history is its starting population and is left out.", "seg-flow");
     var c = chartBox("Population distribution", "Latest population in the date range, by segment.", "seg-distribution");
     var d = chartBox("Rule changes per day", "Edits and deletions of segment rules (from the rule history).", "seg-changes");
     [a, b, c, d].forEach(function (x) { grid.appendChild(x.box); });
     var noData = "No population data between " + rangeText() + " for the selected segments.";
     if (!shown.length) { showEmpty(a.chart, noData); }
     else {
-      plot(a.chart, shown.map(function (item) {
-        var rows = series[item.id];
-        return lineTrace(segById[item.id], rows.map(function (r) { return r.date; }), rows.map(function (r) { return r.population; }), "population");
-      }), { hovermode: "x unified" });
+      var traces = [];
+      shown.forEach(function (item) { traces = traces.concat(populationTraces(segById[item.id], series[item.id])); });
+      if (!plot(a.chart, traces, { hovermode: "x unified" })) { showEmpty(a.chart, noData); }
     }
     var flow = {};
     population.forEach(function (r) {
-      if (!ids[r.segment_id] || !inRange(r.date)) { return; }
+      if (!ids[r.segment_id] || !inRange(r.date) || r.population == null) { return; }
+      if (r.date === firstMemberDay[r.segment_id]) { return; }
       if (!flow[r.date]) { flow[r.date] = { entered: 0, exited: 0 }; }
       flow[r.date].entered += r.entered || 0;
       flow[r.date].exited += r.exited || 0;
@@ -635,9 +666,8 @@
     var popBox = chartBox("Population over time", "Source: " + popSourceLabel + ".", "compare-population");
     grid.appendChild(popBox.box);
     var series = populationBySegment(ids);
-    var popTraces = picked.filter(function (s) { return series[s.id]; }).map(function (s) {
-      return lineTrace(s, series[s.id].map(function (r) { return r.date; }), series[s.id].map(function (r) { return r.population; }), "population");
-    });
+    var popTraces = [];
+    picked.filter(function (s) { return series[s.id]; }).forEach(function (s) { popTraces = popTraces.concat(populationTraces(s, series[s.id])); });
     if (!plot(popBox.chart, popTraces, { hovermode: "x unified" })) { showEmpty(popBox.chart, "No population data between " + rangeText() + " for these segments."); }
     if (allMetrics.length) { metricCharts(grid, compareState.metric, compareState.grain, ids, "compare", AVG_HINT); }
   }

@@ -12,6 +12,7 @@ CHARTS_JS = """(panel) => Array.from(document.querySelectorAll('#panel-' + panel
   empty_text: n.dataset.state === 'empty' ? n.textContent : null,
   traces: (n.data || []).map(t => ({
     name: t.name || null,
+    dash: (t.line && t.line.dash) || null,
     x: Array.from(t.x || t.labels || []).map(String),
     y: Array.from(t.y || t.values || []).map(v => v === null ? null : Number(v)),
   })),

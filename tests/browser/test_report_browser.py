@@ -89,6 +89,26 @@ def test_cascading_filters_change_every_chart(open_report, full_report):
     assert log.console_errors == [] and log.page_errors == []
 
 
+def test_population_history_before_membership_and_flow(open_report, full_report):
+    page, log = open_report(full_report)
+    open_tab(page, "segments")
+    set_date(page, "#f-from", "2026-07-27")
+    set_date(page, "#f-to", "2026-08-05")
+    page.select_option("#f-segment", "101")
+    population = chart(page, "segments", "seg-population")
+    solid = [t for t in population["traces"] if t["dash"] is None]
+    dotted = [t for t in population["traces"] if t["dash"] == "dot"]
+    assert len(solid) == 1 and len(dotted) == 1
+    # API statistics before the first membership day, joined to it; members computed from it on.
+    assert dotted[0]["x"][0] == "2026-07-27" and dotted[0]["x"][-1] == "2026-08-01"
+    assert dotted[0]["y"][:5] == [895.0, 896.0, 897.0, 898.0, 899.0]
+    assert solid[0]["x"][0] == "2026-08-01" and solid[0]["x"][-1] == "2026-08-05"
+    # The first membership day is the starting population, not entries: the flow starts the day after.
+    flow = chart(page, "segments", "seg-flow")
+    assert flow["traces"][0]["x"][0] == "2026-08-02" and len(flow["traces"][0]["x"]) == 4
+    assert log.console_errors == [] and log.page_errors == []
+
+
 def test_compare_two_to_four_segments(open_report, full_report):
     page, log = open_report(full_report)
     open_tab(page, "compare")

@@ -12,6 +12,7 @@ import pandas
 
 FIRST_DAY = dt.date(2026, 8, 1)
 DAYS = 90
+BACKFILL_DAYS = 5
 RUN_DATES = [dt.date(2026, 10, 27) + dt.timedelta(days=n) for n in range(4)]
 
 # Configured metrics in the shape of vars segment_analytics.metrics. The names are deliberately not
@@ -125,6 +126,12 @@ def create_report_marts(conn: Any, prefix: str = "segment_analytics", *, with_me
         ps_name = PARENTS[seg.ps_id][0]
         folder_name = FOLDERS[seg.folder_id][1]
         population = seg.base
+        if seg.current:
+            # Days before membership history began: only the API's statistics population is known.
+            for back in range(BACKFILL_DAYS, 0, -1):
+                pop_rows.append((seg.segment_id, seg.name, seg.ps_id, ps_name, seg.folder_id, folder_name,
+                                 FIRST_DAY - dt.timedelta(days=back), None, None, None, seg.base - back,
+                                 "statistics", True))
         for day in days:
             entered = rng.randint(0, max(1, seg.base // 20))
             exited = rng.randint(0, max(1, seg.base // 22))
