@@ -27,6 +27,7 @@ INSIGHTS_GUIDANCE_BYTES = 4 * 1024**3
 WARN_FRACTION = 0.8
 DATAMODELS = "/reporting/datamodels"
 MODEL_KEY_ENV = "SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY"
+STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
 FINISHED = {"done", "failed", "canceled", "cancelled"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _OVERRIDE_TYPES = {"date": "timestamp", "text": "text", "float": "float", "bigint": "bigint"}
@@ -323,13 +324,16 @@ def run_build(
     deadline = clock() + timeout
     status = str((started or {}).get("status") or "pending")
     last = ""
+    wait = min(1.0, poll_interval)
     while status.lower() not in FINISHED:
         if clock() > deadline:
             raise PublishError(
                 f"build {build_oid} of model {oid} still {status!r} after {timeout:.0f}s; check it in Treasure "
                 "Insights (it keeps running there)"
             )
-        sleep(poll_interval)
+        # Short builds are seen finishing quickly; long ones are polled every `poll_interval` seconds.
+        sleep(wait)
+        wait = min(poll_interval, wait * 2)
         info = _api(client, "GET", f"{DATAMODELS}/{oid}/builds/{build_oid}", f"build {build_oid}") or {}
         status = str(info.get("status") or "unknown")
         if status != last:
@@ -444,7 +448,8 @@ def publish_from_context(
     policy = HttpPolicy() if max_rps is None else HttpPolicy(requests_per_second=max_rps)
     client = HttpClient(base, key, policy=policy, region=region or "custom")
     database = str(ctx.target_profile.get("schema") or "main")
-    state_path = Path(ctx.project_dir) / ".segment_analytics" / "insights_models.json"
+    state_dir = os.environ.get(STATE_DIR_ENV) or str(Path(ctx.project_dir) / ".segment_analytics")
+    state_path = Path(state_dir) / "insights_models.json"
     try:
         with connect(ctx.target_profile) as conn:
             return publish(client, ctx.config["insights"], conn, prefix=ctx.config["project_prefix"],

@@ -185,3 +185,22 @@ def test_missing_table_and_bad_relation_name_the_field(client, marts, tmp_path):
     bad = {**INSIGHTS, "join_relations": [["population_tracker.no_such", "final_metrics_table.segment_id"]]}
     with pytest.raises(PublishError, match=r"insights.join_relations: .*no column 'no_such'"):
         run(client, marts, tmp_path, config=bad)
+
+
+def test_build_that_never_finishes_times_out(server, client):
+    from orchestrate.publish import run_build
+
+    state = insights_state(server.state)
+    state.polls_until_finished = 10_000
+    model = state.add_model("m")
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(PublishError, match=r"still 'building' after 60s"):
+        run_build(client, model.oid, poll_interval=10, timeout=60, say=lambda _: None, sleep=sleep,
+                  clock=lambda: now[0])
+    assert waits[:5] == [1.0, 2.0, 4.0, 8.0, 10.0]

@@ -1,0 +1,75 @@
+"""`segment-analytics publish` end to end: CLI -> dbt target's DuckDB -> fake Insights API."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestrate.cli import main
+from orchestrate.fake_api.insights_routes import insights_state
+from orchestrate.fake_api.server import FakeApiServer
+from orchestrate.fake_api.state import FakeState
+from orchestrate.project import PACKAGE_ROOT
+from tests.fixtures.fake_api import TEST_API_KEY
+from tests.integration.report.marts_fixture import create_report_marts
+
+ROUTES = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes"]
+
+
+@pytest.fixture()
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    db = tmp_path / "marts.duckdb"
+    conn = duckdb.connect(str(db))
+    create_report_marts(conn)
+    conn.close()
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    shutil.copyfile(PACKAGE_ROOT / "profiles.yml.example", profiles / "profiles.yml")
+    monkeypatch.setenv("SEGMENT_ANALYTICS_DUCKDB", str(db))
+    monkeypatch.setenv("SEGMENT_ANALYTICS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("TD_API_KEY", TEST_API_KEY)
+    monkeypatch.delenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY", raising=False)
+    server = FakeApiServer(FakeState(), route_modules=ROUTES).start()
+    try:
+        yield server, profiles, tmp_path
+    finally:
+        server.stop()
+
+
+def _argv(server, profiles, *extra: str) -> list[str]:
+    return ["publish", "--target", "duckdb", "--api-url", server.url, "--max-rps", "0",
+            "--project-dir", str(PACKAGE_ROOT), "--profiles-dir", str(profiles), *extra]
+
+
+def test_publish_command_creates_then_updates(setup, capsys):
+    server, profiles, tmp_path = setup
+    assert main(_argv(server, profiles)) == 0
+    assert main(_argv(server, profiles)) == 0
+    out = capsys.readouterr().out
+    models = insights_state(server.state).models
+    assert len(models) == 1
+    (model,) = models.values()
+    assert model.last_built is not None
+    assert f"model 'segment_analytics' created (oid {model.oid})" in out
+    assert f"model 'segment_analytics' updated (oid {model.oid})" in out
+    assert "segment_analytics_final_metrics_table: 720 rows" in out
+    assert (tmp_path / "state" / "insights_models.json").is_file()
+    assert TEST_API_KEY.split("/")[1] not in out
+
+
+def test_publish_command_reports_a_failed_build(setup, capsys):
+    server, profiles, _ = setup
+    insights_state(server.state).build_outcome = "failed"
+    assert main(_argv(server, profiles)) == 1
+    err = capsys.readouterr().err
+    assert "segment-analytics publish: build" in err and "Access denied for the model's key" in err
+
+
+def test_publish_dry_run_sends_nothing(setup, capsys):
+    server, profiles, _ = setup
+    assert main(_argv(server, profiles, "--dry-run")) == 0
+    assert server.request_log == []
+    assert '"type": "elasticube"' in capsys.readouterr().out
