@@ -25,6 +25,7 @@ class Measurement:
     wall_s: float  # the work itself, timed inside the worker
     process_s: float  # the whole subprocess, interpreter start-up and imports included
     peak_rss_bytes: int  # ru_maxrss of the worker (os.wait4)
+    cpu_s: float = 0.0  # user + system CPU seconds of the worker (os.wait4): robust to a busy machine
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -60,7 +61,8 @@ def run_worker(contender: str, phase: str, repetition: int, db: Path, run_date: 
     if nodes:
         result["dbt_node_seconds"] = round(sum(n["seconds"] for n in nodes), 3)
     wall = float(result.pop("wall_s"))
-    return Measurement(contender, phase, repetition, wall, process_s, usage.ru_maxrss * 1024, result)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measurement(contender, phase, repetition, wall, process_s, usage.ru_maxrss * 1024, cpu, result)
 
 
 def _drain(proc: subprocess.Popen) -> tuple[str, str]:

@@ -20,8 +20,17 @@ def load(path: Path = RESULTS_JSON) -> dict[str, Any]:
     return {"sizes": {}}
 
 
-def save(results: dict[str, Any], path: Path = RESULTS_JSON) -> None:
-    path.write_text(json.dumps(results, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+def save(results: dict[str, Any], sizes: list[str], path: Path = RESULTS_JSON) -> dict[str, Any]:
+    """Merge `sizes` of `results` into the file as it is now (another run may have written other
+    sizes meanwhile) and return the merged whole."""
+    merged = load(path)
+    merged["machine"] = results.get("machine", merged.get("machine"))
+    for name in sizes:
+        merged["sizes"][name] = results["sizes"][name]
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(merged, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return merged
 
 
 def _fmt(value: Any, unit: str = "") -> str:
@@ -36,9 +45,9 @@ def _fmt(value: Any, unit: str = "") -> str:
 
 def markdown(results: dict[str, Any]) -> str:
     sizes = sorted(results["sizes"], key=lambda s: ORDER.index(s) if s in ORDER else 99)
-    lines = ["| size | profiles | events | segments | contender | run | median s | min–max s | "
+    lines = ["| size | profiles | events | segments | contender | run | median s | min–max s | CPU s | "
              "of which dbt nodes s | peak RSS GiB | events/s | load 1m |",
-             "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|"]
+             "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name in sizes:
         entry = results["sizes"][name]
         shape = entry["shape"]
@@ -46,27 +55,32 @@ def markdown(results: dict[str, Any]) -> str:
             for phase, stats in entry["contenders"].get(contender, {}).items():
                 if "error" in stats:
                     lines.append(f"| {name} | {shape['profiles']:,} | {shape['events']:,} | {shape['segments']} | "
-                                 f"{contender} | {phase} | failed: {stats['error'][:80]} | | | | | |")
+                                 f"{contender} | {phase} | failed: {stats['error'][:80]} | | | | | | |")
                     continue
                 lines.append(
                     f"| {name} | {shape['profiles']:,} | {shape['events']:,} | {shape['segments']} | {contender} "
                     f"| {phase} | {_fmt(stats['median_s'])} | {_fmt(stats['min_s'])}–{_fmt(stats['max_s'])} | "
+                    f"{_fmt(stats.get('median_cpu_s'))} | "
                     f"{_fmt(stats.get('median_dbt_node_s'))} | {_fmt(stats['peak_rss_gib'])} | "
                     f"{_fmt(stats['events_per_s'])} | {_fmt(stats.get('max_load_avg_1m'))} |"
                 )
-    lines += ["", "| size | original ÷ project (≥ 10) | project ÷ floor (≤ 3) | incremental ÷ full (≤ 0.1) | "
-              "targets | numbers agree |", "|---|---:|---:|---:|---|---|"]
+    lines += ["", "Ratios of median wall times (in brackets: of median CPU seconds).", "",
+              "| size | original ÷ project (≥ 10) | project ÷ floor (≤ 3) | incremental ÷ full (≤ 0.1) | "
+              "targets (wall) | numbers agree |", "|---|---:|---:|---:|---|---|"]
     for name in sizes:
         entry = results["sizes"][name]
-        r, t = entry.get("ratios", {}), entry.get("targets", {})
+        r, t, c = entry.get("ratios", {}), entry.get("targets", {}), entry.get("ratios_cpu", {})
         met = ", ".join(f"{k}: {v}" for k, v in t.items())
         check = entry.get("crosscheck", {})
         agree = "; ".join(
             f"{k}: {'yes' if v.get('agree') else ('error' if 'error' in v else 'NO')}"
             for k, v in check.items() if isinstance(v, dict)
         )
-        lines.append(f"| {name} | {_fmt(r.get('original_over_project'))} | {_fmt(r.get('project_over_floor'))} | "
-                     f"{_fmt(r.get('incremental_over_full'))} | {met} | {agree} |")
+        def pair(key: str, r=r, c=c) -> str:
+            return f"{_fmt(r.get(key))} ({_fmt(c.get(key))})"
+
+        lines.append(f"| {name} | {pair('original_over_project')} | {pair('project_over_floor')} | "
+                     f"{pair('incremental_over_full')} | {met} | {agree} |")
     machine = results.get("machine")
     if machine:
         lines += ["", f"Machine: {one_line(machine)}."]

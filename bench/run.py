@@ -76,7 +76,7 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...]) -> dic
                 continue
             runs.setdefault((contender, "full"), []).append(m)
             _log(f"{size.name} rep {rep + 1}/{repetitions}: {contender:8s} full        "
-                 f"{m.wall_s:8.2f}s  peak {m.peak_rss_bytes / 1024 ** 3:.2f} GiB")
+                 f"{m.wall_s:8.2f}s  cpu {m.cpu_s:8.2f}s  peak {m.peak_rss_bytes / 1024 ** 3:.2f} GiB")
             if contender == "project":
                 project_nodes = m.detail.get("nodes", [])
                 new_run_date = add_new_day(db, size)
@@ -88,7 +88,7 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...]) -> dic
                     continue
                 runs.setdefault(("project", "incremental"), []).append(inc)
                 _log(f"{size.name} rep {rep + 1}/{repetitions}: project  incremental "
-                     f"{inc.wall_s:8.2f}s  peak {inc.peak_rss_bytes / 1024 ** 3:.2f} GiB")
+                     f"{inc.wall_s:8.2f}s  cpu {inc.cpu_s:8.2f}s  peak {inc.peak_rss_bytes / 1024 ** 3:.2f} GiB")
     summary: dict[str, dict[str, Any]] = {}
     for (contender, phase), measured in runs.items():
         events = shape["new_day_events"] if phase == "incremental" else shape["events"]
@@ -105,6 +105,7 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...]) -> dic
         "shape": shape,
         "contenders": summary,
         "ratios": ratio,
+        "ratios_cpu": ratios(summary, "median_cpu_s"),
         "targets": targets_met(ratio, summary),
         "crosscheck": check,
         "project_slowest_nodes": project_nodes[:12],
@@ -133,11 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"size {size.name}: {size.profiles:,} profiles, {size.events:,} events, {size.segments} segments, "
              f"{reps} repetitions")
         results["sizes"][size.name] = bench_size(size, reps, contenders)
-        report.save(results)
-        report.write_markdown(results)
+        merged = report.save(results, [size.name])
+        report.write_markdown(merged)
     _log(f"done in {time.perf_counter() - started:.0f}s")
     print()
-    print(report.markdown(results))
+    print(report.markdown(report.load()))
     failed = [
         f"{name}/{c}/{p}" for name in (s.name for s in sizes)
         for c, phases in results["sizes"][name]["contenders"].items()

@@ -28,6 +28,7 @@ def summarize_runs(runs: list[Measurement], events: int) -> dict[str, Any]:
         "min_s": round(min(walls), 3),
         "max_s": round(max(walls), 3),
         "median_process_s": round(statistics.median(r.process_s for r in runs), 3),
+        "median_cpu_s": round(statistics.median(r.cpu_s for r in runs), 3),
         "peak_rss_gib": round(max(r.peak_rss_bytes for r in runs) / GIB, 3),
         "events_per_s": round(events / median) if median > 0 else None,
         # dbt only: the summed execution time of its nodes; the rest of the wall time is dbt's own
@@ -38,10 +39,11 @@ def summarize_runs(runs: list[Measurement], events: int) -> dict[str, Any]:
     }
 
 
-def ratios(contenders: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+def ratios(contenders: dict[str, dict[str, Any]], key: str = "median_s") -> dict[str, float | None]:
+    """Ratios of medians; `key` is median_s (wall) or median_cpu_s (CPU seconds)."""
     def median(name: str, phase: str = "full") -> float | None:
         entry = contenders.get(name, {}).get(phase)
-        return entry.get("median_s") if entry else None
+        return entry.get(key) if entry else None
 
     project, original, floor_s = median("project"), median("original"), median("floor")
     incremental = median("project", "incremental")
