@@ -140,6 +140,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         fake = self.server.fake
+        fake.enter()
+        try:
+            self._answer(fake)
+        finally:
+            fake.leave()
+
+    def _answer(self, fake: FakeApiServer) -> None:
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
@@ -215,6 +222,8 @@ class FakeApiServer:
         self.keep_log = keep_log
         self.request_log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight_seen = 0
         self._httpd = _Server((host, port), _Handler)
         self._httpd.fake = self
         self._thread: threading.Thread | None = None
@@ -249,6 +258,15 @@ class FakeApiServer:
         except Exception as exc:  # noqa: BLE001 - a handler bug answers 500 instead of dropping the line
             log.exception("fake api handler failed for %s %s", method, path)
             return Reply(500, {"status": 500, "error": "Internal Server Error", "details": repr(exc)[:300]})
+
+    def enter(self) -> None:
+        with self._log_lock:
+            self.in_flight += 1
+            self.max_in_flight_seen = max(self.max_in_flight_seen, self.in_flight)
+
+    def leave(self) -> None:
+        with self._log_lock:
+            self.in_flight -= 1
 
     def log_request(self, entry: LoggedRequest) -> None:
         if not self.keep_log:

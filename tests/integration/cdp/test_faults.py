@@ -137,3 +137,25 @@ def test_failed_first_pull_lands_nothing(fake_api, fake_state, landing):
     with duckdb.connect(str(landing)) as con:
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     assert tables == {"cdp_landing__pull_runs"}
+
+
+def test_in_flight_and_rate_caps_hold(fake_api, fake_state, landing):
+    small_account(fake_state)
+    for n in range(12):
+        fake_state.add_segment(next(iter(fake_state.parent_segments)), f"extra {n}", None)
+    fake_api.faults.add("slow", r"/statistics$", count=None, delay=0.15)
+    policy = HttpPolicy(**{**FAST_POLICY.__dict__, "max_in_flight": 2, "requests_per_second": 0})
+    client = make_client(fake_api, policy)
+    run_pull(client=client, writer=DuckDbLandingWriter(landing), config={}, run_date=RUN_DATE,
+             sql_source="compiler", dialect="duckdb", workers=6)
+    assert fake_api.max_in_flight_seen == 2  # six worker threads, never more than two requests at once
+    assert_complete(landing, fake_state)
+
+    import time
+
+    fake_api.faults.clear()
+    limited = make_client(fake_api, HttpPolicy(**{**FAST_POLICY.__dict__, "requests_per_second": 25.0}))
+    start = time.monotonic()
+    for _ in range(11):
+        limited.list_audiences_v4()
+    assert time.monotonic() - start >= 10 / 25.0
