@@ -98,8 +98,13 @@ def account_rows(account: Account, audit: Row, hashes: dict[str, str]) -> tuple[
 
 
 def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_date: date,
-                fetched_at: datetime, workers: int, progress: Progress) -> list[Row]:
-    """Back-fill on first sight; afterwards only days after the latest landed one, up to run_date."""
+                fetched_at: datetime, workers: int, progress: Progress, refresh_days: int = 1) -> list[Row]:
+    """Back-fill on first sight; afterwards only days after the latest landed one, up to run_date.
+
+    `refresh_days` > 1 asks again only once the latest landed day is that many days old (one request
+    per segment per pull adds up on large accounts at ~2 requests/s; the pull's own population
+    covers the days between).
+    """
     latest = writer.statistics_max_dates()
     todo: list[tuple[Segment, date | None]] = []
     for seg in account.segments:
@@ -108,7 +113,7 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
         last = latest.get((seg.ps_id, seg.segment_id))
         if last is None:
             todo.append((seg, None))
-        elif last < run_date:
+        elif last <= run_date - timedelta(days=max(1, refresh_days)):
             todo.append((seg, last + timedelta(days=1)))
     progress.phase("population statistics", len(todo))
 
@@ -227,6 +232,7 @@ def run_pull(
     dialect: str,
     progress: Progress | None = None,
     workers: int | None = None,
+    statistics_refresh_days: int = 1,
 ) -> PullResult:
     """Pull the account and land it; raises PullError (nothing landed) when it cannot be complete."""
     if sql_source not in SQL_SOURCES:
@@ -247,7 +253,8 @@ def run_pull(
         audit = _audit(pull_id, run_date, fetched_at)
         hashes = {s.segment_id: rule_hash(s.rule) for s in account.segments}
         ps_rows, folder_rows, segment_rows = account_rows(account, audit, hashes)
-        stat_rows = _statistics(client, account, writer, run_date, fetched_at, workers, progress)
+        stat_rows = _statistics(client, account, writer, run_date, fetched_at, workers, progress,
+                                statistics_refresh_days)
         sql_rows, sql_requests, replaced_sql = _segment_sql(client, account, writer, sql_source, dialect,
                                                             compile_now, fetched_at, workers, progress, hashes)
     except (ApiError, ValueError) as exc:

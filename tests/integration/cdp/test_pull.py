@@ -211,3 +211,20 @@ def test_compiled_sql_follows_the_run_date_one_row_per_key(fake_api, fake_state,
     assert {k: v for k, v in now.items() if k != orders} == {k: v for k, v in before.items() if k != orders}
     third = pull(cdp_client, landing, sql_source="compiler", run_date=date(2026, 11, 28))
     assert third.sql_rows == 0
+
+
+def test_statistics_refresh_days_spaces_out_the_requests(fake_api, fake_state, cdp_client, landing):
+    ids = small_account(fake_state)
+    writer = DuckDbLandingWriter(landing)
+
+    def run(day):
+        fake_api.clear_log()
+        run_pull(client=cdp_client, writer=writer, config={}, run_date=day, sql_source="compiler",
+                 dialect="duckdb", statistics_refresh_days=3)
+        return [r.query for r in fake_api.requests_matching("GET", rf"/segments/{ids['men']}/statistics$")]
+
+    assert run(date(2026, 11, 27)) == ["to=2026-11-27"]  # first sight: back-fill
+    fake_state.record_population(ids["men"], date(2026, 11, 28), 1)
+    assert run(date(2026, 11, 28)) == []  # latest day (27th) is 1 day old
+    assert run(date(2026, 11, 29)) == []
+    assert run(date(2026, 11, 30)) == ["from=2026-11-28&to=2026-11-30"]
