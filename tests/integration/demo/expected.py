@@ -167,14 +167,15 @@ def daily_metrics(
     last_index: int | None = None,
     history: dict[str, dict[int, set[str]]] | None = None,
 ) -> dict[tuple[str, dt.date, str], tuple[float, int]]:
-    """(segment id, event date, metric) -> (metric_value, unique_profiles), for the segments that
-    exist on the last run date, over every event loaded by then.
+    """(segment id, event date, metric) -> (metric_value, unique_profiles) after run date number
+    `last_index` (default: the last), over every event loaded by then.
 
+    Daily metrics are history: a segment deleted after some run date keeps the rows of the event
+    days loaded while it existed (the events before its last run date), and no later ones.
     `history` (segment -> run date index -> members) defaults to the oracle's own members.
     """
     last = len(data.run_dates) - 1 if last_index is None else last_index
     history = history if history is not None else membership_history(data, last)
-    final_segments = set(members(data, last))
     lookup = member_on(history, data)
     cutoff = midnight(data.run_dates[last])
     per_profile: dict[tuple[str, dt.date, str], float] = defaultdict(float)
@@ -187,8 +188,12 @@ def daily_metrics(
     for (pid, day, metric), value in per_profile.items():
         by_day[(day, metric)][pid] = value
     out: dict[tuple[str, dt.date, str], tuple[float, int]] = {}
-    for segment_id in sorted(final_segments):
+    for segment_id in sorted(history):
+        last_seen = max(history[segment_id])
+        loaded_until = data.run_dates[last_seen] if last_seen < last else None
         for (day, metric), values in by_day.items():
+            if loaded_until is not None and day >= loaded_until:
+                continue
             ids = lookup(segment_id, day)
             hits = [v for pid, v in values.items() if pid in ids]
             if hits:
