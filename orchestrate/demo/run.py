@@ -82,11 +82,15 @@ def _grouped(tables: dict[str, int]) -> list[tuple[str, list[str]]]:
 
 
 @dataclass
-class _Runner:
+class Runner:
     """How each day's pull and build run (swappable in tests of the driver alone)."""
 
     pull: Callable[[dt.date, str], object]
     build: Callable[[dt.date], object]
+
+
+# Older names, still imported by some tests.
+_Runner = Runner
 
 
 def default_duckdb_path(project_dir: Path) -> Path:
@@ -115,7 +119,7 @@ def _context(project_dir: Path, run_date: dt.date, cli_vars: str | None) -> Any:
     return resolve_context(args)
 
 
-def _local_client(api_url: str) -> Any:
+def local_client(api_url: str) -> Any:
     """A CDP client for the fake API on 127.0.0.1: no rate cap, short back-off."""
     from orchestrate.cdp.client import CdpClient
     from orchestrate.http import HttpClient, HttpPolicy
@@ -125,7 +129,10 @@ def _local_client(api_url: str) -> Any:
     return CdpClient(HttpClient(api_url, DEMO_API_KEY, policy=policy, region="demo"))
 
 
-def project_runner(project_dir: Path, cli_vars: str | None = None) -> _Runner:
+_local_client = local_client
+
+
+def project_runner(project_dir: Path, cli_vars: str | None = None) -> Runner:
     """Pull (orchestrate.pull.run_pull) and build (dbt build) with the CLI's resolved context."""
     from orchestrate import dbt_runner
     from orchestrate.pull import run_pull
@@ -134,7 +141,7 @@ def project_runner(project_dir: Path, cli_vars: str | None = None) -> _Runner:
     def pull(run_date: dt.date, api_url: str) -> object:
         ctx = _context(project_dir, run_date, cli_vars)
         writer = for_target(ctx.target_profile, ctx.config.get("landing_schema"))
-        result = run_pull(client=_local_client(api_url), writer=writer, config=ctx.config, run_date=run_date,
+        result = run_pull(client=local_client(api_url), writer=writer, config=ctx.config, run_date=run_date,
                           sql_source=ctx.config["segment_sql_source"], dialect=ctx.dialect)
         log.info("pull %s: %s", run_date, result.summary())
         return result
@@ -144,7 +151,7 @@ def project_runner(project_dir: Path, cli_vars: str | None = None) -> _Runner:
         return dbt_runner.run_dbt(["build"], project_dir=ctx.project_dir, profiles_dir=ctx.profiles_dir,
                                   target=ctx.target, vars=ctx.dbt_vars)
 
-    return _Runner(pull, build)
+    return Runner(pull, build)
 
 
 def run_demo(
@@ -157,7 +164,7 @@ def run_demo(
     n_profiles: int = 5000,
     project_dir: Path | None = None,
     cli_vars: str | None = None,
-    runner: _Runner | None = None,
+    runner: Runner | None = None,
 ) -> DemoResult:
     """Build the demo warehouse from scratch and run pull + build for each simulated run date."""
     from orchestrate.project import find_project_dir
