@@ -157,7 +157,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
         if fault is not None and fault.kind == "429":
-            reply = Reply(429, {"status": 429, "error": "Too Many Requests", "details": "rate limited"})
+            reply = Reply(429, {"code": "too_many_requests", "message": "Rate limit exceeded; retry later"})
             if fault.retry_after is not None:
                 reply.headers["Retry-After"] = f"{fault.retry_after:g}"
         elif fault is not None and fault.kind == "5xx":

@@ -81,3 +81,16 @@ def test_error_responses_match_the_spec(spec, fake_api, cdp_client):
     entry = fake_api.request_log[-1]
     assert entry.status == 404
     contract.validate_response(entry)
+
+
+@pytest.mark.parametrize("kind, status", [("5xx", 503), ("429", 429), ("401", 401)])
+def test_injected_error_responses_match_the_spec(spec, fake_api, fake_state, cdp_client, kind, status):
+    from orchestrate.http import ApiError
+
+    ps = fake_state.add_parent_segment("PS")
+    fake_api.faults.add(kind, r"^/audiences/\d+/segments$", count=None, status=status)
+    with pytest.raises(ApiError):
+        cdp_client.list_segments_v4(ps)
+    entry = fake_api.request_log[-1]
+    assert entry.status == status
+    contract.validate_response(entry)
