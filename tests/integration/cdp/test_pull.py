@@ -10,6 +10,7 @@ import pytest
 from orchestrate.cdp.canonical import canonical_rule_json, rule_hash
 from orchestrate.pull import run_pull
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+from tests.fixtures.fake_api import TEST_API_KEY
 from tests.integration.cdp.helpers import ORDERS_RULE, RUN_DATE, dicts, landed_segment_ids, rows, small_account
 
 
@@ -50,6 +51,8 @@ def test_both_generations_land_each_parent_segment_once(fake_state, cdp_client, 
     run = dicts(landing, "cdp_landing__pull_runs")[-1]
     assert run["status"] == "success" and run["api_versions"] == "v4,v5" and run["segments"] == 5
     assert run["requests"] == result.requests > 0
+    for table in ("cdp_landing__parent_segments", "cdp_landing__segments", "cdp_landing__pull_runs"):
+        assert TEST_API_KEY.split("/")[1] not in repr(rows(landing, table))  # the key lands nowhere
 
 
 @pytest.mark.parametrize("flag, expected", [("v5", {"287197": "v5"}), ("v4", {"287197": "v4", "300001": "v4"})])
