@@ -85,14 +85,14 @@ condition_lines as (
     where lines.line_text <> ''
 ),
 
-parsed_lines as (
+-- a line on both sides is unchanged; the others were removed (before) or added (after)
+lines_with_presence as (
     select
-        segment_id,
-        change_type,
-        version,
-        side,
-        line_text,
-        line_number,
+        *,
+        max(case when side = 'before' then 1 else 0 end) over (
+            partition by segment_id, change_type, version, line_text) as on_before,
+        max(case when side = 'after' then 1 else 0 end) over (
+            partition by segment_id, change_type, version, line_text) as on_after,
         case when strpos(line_text, chr(9)) > 0
             then substr(line_text, 1, strpos(line_text, chr(9)) - 1) else line_text end as condition_path,
         case when strpos(line_text, chr(9)) > 0
@@ -100,93 +100,45 @@ parsed_lines as (
     from condition_lines
 ),
 
-lines_before as (
-    select * from parsed_lines where side = 'before'
-),
-
-lines_after as (
-    select * from parsed_lines where side = 'after'
-),
-
-removed_lines as (
-    select b.*
-    from lines_before as b
-    left join lines_after as a
-        on a.segment_id = b.segment_id and a.change_type = b.change_type and a.version = b.version
-        and a.line_text = b.line_text
-    where a.line_text is null
-),
-
-added_lines as (
-    select a.*
-    from lines_after as a
-    left join lines_before as b
-        on b.segment_id = a.segment_id and b.change_type = a.change_type and b.version = a.version
-        and b.line_text = a.line_text
-    where b.line_text is null
+differing_lines as (
+    select *
+    from lines_with_presence
+    where on_before + on_after = 1
 ),
 
 -- a path with exactly one line removed and one added is a changed condition
-removed_per_path as (
-    select segment_id, change_type, version, condition_path, count(*) as removed_count
-    from removed_lines
-    group by segment_id, change_type, version, condition_path
-),
-
-added_per_path as (
-    select segment_id, change_type, version, condition_path, count(*) as added_count
-    from added_lines
-    group by segment_id, change_type, version, condition_path
-),
-
-changed_paths as (
-    select r.segment_id, r.change_type, r.version, r.condition_path
-    from removed_per_path as r
-    inner join added_per_path as a
-        on a.segment_id = r.segment_id and a.change_type = r.change_type and a.version = r.version
-        and a.condition_path = r.condition_path
-    where r.removed_count = 1 and a.added_count = 1
+lines_per_path as (
+    select
+        *,
+        sum(case when side = 'before' then 1 else 0 end) over (
+            partition by segment_id, change_type, version, condition_path) as removed_on_path,
+        sum(case when side = 'after' then 1 else 0 end) over (
+            partition by segment_id, change_type, version, condition_path) as added_on_path,
+        max(case when side = 'before' then condition_text end) over (
+            partition by segment_id, change_type, version, condition_path) as removed_text
+    from differing_lines
 ),
 
 diff_lines as (
     select
-        a.segment_id, a.change_type, a.version,
-        '~ ' || a.condition_path || ': ' || r.condition_text || ' -> ' || a.condition_text as diff_line,
-        a.line_number as sort_line,
-        1 as sort_kind
-    from changed_paths as p
-    inner join removed_lines as r
-        on r.segment_id = p.segment_id and r.change_type = p.change_type and r.version = p.version
-        and r.condition_path = p.condition_path
-    inner join added_lines as a
-        on a.segment_id = p.segment_id and a.change_type = p.change_type and a.version = p.version
-        and a.condition_path = p.condition_path
-
-    union all
-
-    select
-        r.segment_id, r.change_type, r.version,
-        '- ' || r.condition_path || ': ' || r.condition_text as diff_line,
-        r.line_number as sort_line,
-        0 as sort_kind
-    from removed_lines as r
-    left join changed_paths as p
-        on p.segment_id = r.segment_id and p.change_type = r.change_type and p.version = r.version
-        and p.condition_path = r.condition_path
-    where p.condition_path is null
-
-    union all
-
-    select
-        a.segment_id, a.change_type, a.version,
-        '+ ' || a.condition_path || ': ' || a.condition_text as diff_line,
-        a.line_number as sort_line,
-        2 as sort_kind
-    from added_lines as a
-    left join changed_paths as p
-        on p.segment_id = a.segment_id and p.change_type = a.change_type and p.version = a.version
-        and p.condition_path = a.condition_path
-    where p.condition_path is null
+        segment_id,
+        change_type,
+        version,
+        case
+            when removed_on_path = 1 and added_on_path = 1
+                then '~ ' || condition_path || ': ' || removed_text || ' -> ' || condition_text
+            when side = 'before' then '- ' || condition_path || ': ' || condition_text
+            else '+ ' || condition_path || ': ' || condition_text
+        end as diff_line,
+        line_number as sort_line,
+        case
+            when removed_on_path = 1 and added_on_path = 1 then 1
+            when side = 'before' then 0
+            else 2
+        end as sort_kind
+    from lines_per_path
+    -- a changed condition is listed once, at its new line
+    where not (removed_on_path = 1 and added_on_path = 1 and side = 'before')
 ),
 
 rule_diffs as (

@@ -21,9 +21,9 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from orchestrate.cdp.canonical import rule_hash
@@ -41,6 +41,8 @@ from tests.integration.history.world import (
     DAY5,
     PS_LEGACY,
     PS_SHOP,
+    DuckDbWarehouse,
+    Warehouse,
     World,
     adults_jp_rule,
     adults_rule,
@@ -92,15 +94,19 @@ def _run(world: World, day: dt.date, members: dict[dt.date, dict[str, set[str]]]
     world.run_day(day)
 
 
-@pytest.fixture(scope="module")
-def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
-    root = tmp_path_factory.mktemp("history")
+def _warehouse(root: Path) -> Warehouse:
     workspace = DbtWorkspace(root=root, db_path=root / "history.duckdb")
     workspace.write_profile()
+    return DuckDbWarehouse(workspace)
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    warehouse = _warehouse(tmp_path_factory.mktemp("history"))
     state = FakeState()
     server = FakeApiServer(state).start()
     try:
-        world = World(workspace, state, server)
+        world = World(warehouse, state, server)
         state.add_parent_segment(SHOP_NAME, v5=True, ps_id=PS_SHOP)
         state.add_parent_segment("Legacy list", v5=False, ps_id=PS_LEGACY)
         state.add_segment(PS_SHOP, ADULTS_NAME, adults_rule(30), updated_by="Alice", segment_id=ADULTS)
@@ -138,7 +144,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
 
         client = make_client(server)
         server.clear_log()
-        with duckdb.connect(str(world.db_path), read_only=True) as conn:
+        with world.warehouse.connect() as conn:
             dry = revert(client, conn, ADULTS, 1)
             dry_run_writes = len(server.requests_matching("PATCH", ".*")) + len(
                 server.requests_matching("PUT", ".*"))
@@ -183,14 +189,14 @@ def test_rule_changes_rows_are_exact(story: Story) -> None:
         (IRELAND, "Ireland", PS_LEGACY, "edit", 3, midnight(DAY5), None, "API User", hwide, hie,
          f'~ {age}: country In ["IE","FR"] -> country Equal "IE"', 20, 10),
     ], key=repr)
-    rows = story.world.workspace.query(
+    rows = story.world.query(
         "select segment_id, segment_name, ps_id, change_type, version, valid_from, valid_to, changed_by, "
         "rule_hash_before, rule_hash_after, rule_diff, population_before, population_after from sa_rule_changes")
     assert sorted(rows, key=repr) == expected
 
 
 def test_query_change_flags_first_run_after_each_edit_only(story: Story) -> None:
-    rows = story.world.workspace.query("select segment_id, run_date, query_change, rule_version from hist_query_change")
+    rows = story.world.query("select segment_id, run_date, query_change, rule_version from hist_query_change")
     assert sorted(rows) == sorted([
         (ADULTS, DAY2, 1, 2), (ADULTS, DAY4, 1, 3), (ADULTS, DAY5, 1, 4),
         (IRELAND, DAY4, 1, 2), (IRELAND, DAY5, 1, 3), (JAPAN, DAY5, 1, 2),
@@ -198,15 +204,17 @@ def test_query_change_flags_first_run_after_each_edit_only(story: Story) -> None
 
 
 def test_resave_and_new_segment_make_no_version(story: Story) -> None:
-    rows = story.world.workspace.query(
+    rows = story.world.query(
         "select segment_id, version, cast(valid_from as date), cast(valid_to as date) from hist_rule_versions "
         f"where segment_id in ('{JAPAN}', '{OVER60}') order by 1, 2")
     assert rows == [(JAPAN, 1, DAY1, DAY5), (JAPAN, 2, DAY5, None), (OVER60, 1, DAY3, None)]
 
 
 def test_sql_diff_matches_python_diff(story: Story) -> None:
-    versions = story.world.workspace.query_dicts("select * from hist_rule_versions where is_edit")
-    sql = {(r[0], r[1]): r[2] for r in story.world.workspace.query(
+    versions = story.world.query_dicts(
+        "select segment_id, version, previous_rule_conditions, rule_conditions from hist_rule_versions "
+        "where is_edit", ["segment_id", "version", "previous_rule_conditions", "rule_conditions"])
+    sql = {(r[0], r[1]): r[2] for r in story.world.query(
         "select segment_id, version, rule_diff from sa_rule_changes where change_type = 'edit'")}
     assert len(versions) == len(sql) == 6
     for v in versions:
@@ -247,7 +255,7 @@ def _expected_population_daily(story: Story) -> list[tuple[Any, ...]]:
 
 
 def test_population_daily_rows_are_exact(story: Story) -> None:
-    rows = story.world.workspace.query(
+    rows = story.world.query(
         'select segment_id, segment_name, ps_id, ps_name, folder_id, folder_name, "date", population, entered, '
         "exited, api_population, api_population_source, api_population_measured from sa_population_daily")
     assert sorted(rows, key=repr) == _expected_population_daily(story)
@@ -255,11 +263,11 @@ def test_population_daily_rows_are_exact(story: Story) -> None:
 
 def test_membership_is_stored_as_intervals(story: Story) -> None:
     """p6 left Adults on day 2 and came back on day 3: two stays, not one row per day."""
-    rows = story.world.workspace.query(
+    rows = story.world.query(
         "select cast(dbt_valid_from as date), cast(dbt_valid_to as date) from snp_segment_membership "
         f"where segment_id = '{ADULTS}' and profile_id = 'p6' order by 1")
     assert rows == [(DAY1, DAY2), (DAY3, DAY4), (DAY5, None)]
-    total = story.world.workspace.query("select count(*) from snp_segment_membership")[0][0]
+    total = story.world.query("select count(*) from snp_segment_membership")[0][0]
     stays = 0
     for sid in {s for day in story.members.values() for s in day}:
         previous: set[str] = set()
@@ -313,7 +321,7 @@ def test_revert_writes_old_rule_through_the_api(story: Story) -> None:
 
 
 def test_next_pull_records_revert_as_new_version(story: Story) -> None:
-    rows = story.world.workspace.query(
+    rows = story.world.query(
         "select version, rule_hash, updated_by, cast(valid_from as date) from hist_rule_versions "
         f"where segment_id = '{ADULTS}' order by version")
     assert [(v, h == rule_hash(adults_rule(30)), by, d) for v, h, by, d in rows] == [
@@ -321,7 +329,7 @@ def test_next_pull_records_revert_as_new_version(story: Story) -> None:
 
 
 def test_history_and_diff_commands(story: Story) -> None:
-    with duckdb.connect(str(story.world.db_path), read_only=True) as conn:
+    with story.world.warehouse.connect() as conn:
         history = rule_history(conn, ADULTS).text().splitlines()
         latest = rule_diff(conn, ADULTS)
         chosen = rule_diff(conn, ADULTS_NAME, 1, 3)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -19,6 +18,7 @@ from orchestrate.demo.rules import all_of, attr, op, rule
 from orchestrate.fake_api.server import FakeApiServer
 from orchestrate.fake_api.state import FakeState
 from orchestrate.pull import run_pull
+from orchestrate.warehouse.base import LandingWriter
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
 from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
 from tests.fixtures.fake_api import make_client
@@ -60,52 +60,84 @@ def resaved(original: dict[str, Any]) -> dict[str, Any]:
     return dict(reversed(list(clone.items())))
 
 
+class Warehouse(Protocol):
+    """Where a World lands, builds and reads (DuckDB here; the Trino and TD-mode runs of the history
+    models are in tests/integration/trino, against the same marts on DuckDB)."""
+
+    name: str
+
+    def write_customers(self, people: dict[str, dict[str, tuple[int, str]]]) -> None: ...
+
+    def writer(self) -> LandingWriter: ...
+
+    def dbt(self, args: list[str], config: dict[str, Any], run_date: str) -> None: ...
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def connect(self) -> Any: ...
+
+
+CUSTOMER_COLUMNS = "(cdp_customer_id varchar, td_canonical_id varchar, age bigint, country varchar)"
+ORDER_COLUMNS = "(td_canonical_id varchar, time bigint, amount double, items bigint)"
+
+
+@dataclass
+class DuckDbWarehouse:
+    workspace: DbtWorkspace
+    name: str = "duckdb"
+
+    def write_customers(self, people: dict[str, dict[str, tuple[int, str]]]) -> None:
+        con = duckdb.connect(str(self.workspace.db_path))
+        try:
+            for ps_id, profiles in people.items():
+                con.execute(f'create schema if not exists "cdp_audience_{ps_id}"')
+                con.execute(f'create or replace table "cdp_audience_{ps_id}".customers {CUSTOMER_COLUMNS}')
+                con.executemany(f'insert into "cdp_audience_{ps_id}".customers values (?, ?, ?, ?)',
+                                [[f"c-{pid}", pid, age, country] for pid, (age, country) in profiles.items()])
+            con.execute("create schema if not exists demo_behaviors")
+            con.execute(f"create table if not exists demo_behaviors.orders {ORDER_COLUMNS}")
+        finally:
+            con.close()
+
+    def writer(self) -> LandingWriter:
+        return DuckDbLandingWriter(self.workspace.db_path)
+
+    def dbt(self, args: list[str], config: dict[str, Any], run_date: str) -> None:
+        self.workspace.dbt(args, config=config, run_date=run_date)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.workspace.query(sql)
+
+    def connect(self) -> Any:
+        return duckdb.connect(str(self.workspace.db_path), read_only=True)
+
+
 @dataclass
 class World:
-    """The account, the warehouse, and the ids of the segments the test talks about."""
+    """The account, the warehouse, and the profiles of its two parent segments."""
 
-    workspace: DbtWorkspace
+    warehouse: Warehouse
     state: FakeState
     server: FakeApiServer
-    ids: dict[str, str] = field(default_factory=dict)
     # profile id -> (age, country), per parent segment
     shop: dict[str, tuple[int, str]] = field(default_factory=dict)
     legacy: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    @property
-    def db_path(self) -> Path:
-        return self.workspace.db_path
-
     def config(self) -> dict[str, Any]:
         return fixture_config(metrics=METRICS)
-
-    # -- warehouse -----------------------------------------------------------------------------
-    def write_customers(self) -> None:
-        con = duckdb.connect(str(self.db_path))
-        try:
-            for ps_id, people in ((PS_SHOP, self.shop), (PS_LEGACY, self.legacy)):
-                con.execute(f'create schema if not exists "cdp_audience_{ps_id}"')
-                con.execute(f'create or replace table "cdp_audience_{ps_id}".customers '
-                            "(cdp_customer_id varchar, td_canonical_id varchar, age bigint, country varchar)")
-                con.executemany(f'insert into "cdp_audience_{ps_id}".customers values (?, ?, ?, ?)',
-                                [[f"c-{pid}", pid, age, country] for pid, (age, country) in people.items()])
-            con.execute("create schema if not exists demo_behaviors")
-            con.execute("create table if not exists demo_behaviors.orders "
-                        "(td_canonical_id varchar, time bigint, amount double, items bigint)")
-        finally:
-            con.close()
 
     def run_day(self, day: dt.date, *, full_refresh: bool = False, pull: bool = True) -> None:
         """What `segment-analytics run --run-date <day>` does: pull, then dbt build (here only the
         history models, their tests and everything upstream of them, to keep the test fast)."""
-        self.write_customers()
+        self.warehouse.write_customers({PS_SHOP: self.shop, PS_LEGACY: self.legacy})
         if pull:
-            run_pull(client=make_client(self.server), writer=DuckDbLandingWriter(self.db_path),
-                     config=self.config(), run_date=day, sql_source="compiler", dialect="duckdb")
+            run_pull(client=make_client(self.server), writer=self.warehouse.writer(), config=self.config(),
+                     run_date=day, sql_source="compiler",
+                     dialect=self.warehouse.name)
         args = ["build", "--select", "+path:models/history", "--indirect-selection", "cautious"]
         if full_refresh:
             args.append("--full-refresh")
-        self.workspace.dbt(args, config=self.config(), run_date=day.isoformat())
+        self.warehouse.dbt(args, self.config(), day.isoformat())
 
     def set_api_populations(self) -> None:
         """The fake API's population of each live segment = 10 x its true member count."""
@@ -114,8 +146,14 @@ class World:
             members = [pid for pid, profile in people[seg.ps_id].items() if matches(seg.rule, profile)]
             self.state.set_population(seg.id, 10 * len(members))
 
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.warehouse.query(sql)
+
+    def query_dicts(self, sql: str, names: list[str]) -> list[dict[str, Any]]:
+        return [dict(zip(names, row, strict=True)) for row in self.warehouse.query(sql)]
+
     def table(self, name: str) -> list[tuple[Any, ...]]:
-        return sorted(self.workspace.query(f"select * from {name}"), key=repr)
+        return sorted(self.warehouse.query(f"select * from {name}"), key=repr)
 
     def history_state(self) -> dict[str, list[tuple[Any, ...]]]:
         return {name: self.table(name) for name in HISTORY_TABLES}
