@@ -175,28 +175,47 @@ class CdpClient:
 
 
 def cut_off_folders(data: list[dict[str, Any]], asked_folder: str, depth: int) -> list[str]:
-    """Folders at exactly `depth` levels below the folder asked for: their content was cut off."""
+    """Folders whose content the response may have cut off.
+
+    When a folder lists its `children`, it is cut off exactly when a child is missing from the
+    response. Without that list, a folder `depth` or more levels below the folder asked for is
+    assumed cut off (and asked again; an empty answer costs one request).
+    """
+    present = {(str(item.get("type")), str(item.get("id"))) for item in data}
+    present_ids = {i for _, i in present}
     parent: dict[str, str | None] = {}
+    children: dict[str, list[str] | None] = {}
     for item in data:
-        if item.get("type") == "folder-segment":
-            rel = ((item.get("relationships") or {}).get("parentFolder") or {}).get("data")
-            parent[str(item.get("id"))] = str(rel["id"]) if isinstance(rel, dict) and "id" in rel else None
+        if item.get("type") != "folder-segment":
+            continue
+        fid = str(item.get("id"))
+        rels = item.get("relationships") or {}
+        rel = (rels.get("parentFolder") or {}).get("data")
+        parent[fid] = str(rel["id"]) if isinstance(rel, dict) and "id" in rel else None
+        listed = (rels.get("children") or {}).get("data") if isinstance(rels.get("children"), dict) else None
+        if isinstance(listed, list):
+            ids = []
+            for child in listed:
+                ref = child.get("data", child) if isinstance(child, dict) else None
+                if isinstance(ref, dict) and ref.get("id") is not None:
+                    ids.append(str(ref["id"]))
+            children[fid] = ids
+        else:
+            children[fid] = None
     cut: list[str] = []
     for folder_id in parent:
+        if folder_id == asked_folder:
+            continue
+        listed_children = children[folder_id]
+        if listed_children is not None:
+            if any(c not in present_ids for c in listed_children):
+                cut.append(folder_id)
+            continue
         level, node, seen = 0, folder_id, set()
         while node != asked_folder and node is not None and node not in seen:
             seen.add(node)
             node = parent.get(node)
             level += 1
-        if node == asked_folder and level >= depth and not _known_empty(data, folder_id):
+        if node == asked_folder and level >= depth:
             cut.append(folder_id)
     return cut
-
-
-def _known_empty(data: list[dict[str, Any]], folder_id: str) -> bool:
-    """True when the folder resource says explicitly that it has no children."""
-    for item in data:
-        if item.get("type") == "folder-segment" and str(item.get("id")) == folder_id:
-            children = (item.get("relationships") or {}).get("children")
-            return isinstance(children, dict) and children.get("data") == []
-    return False

@@ -81,3 +81,24 @@ def test_regions_and_override():
     assert cdp_base_url("eu01", "http://127.0.0.1:9/") == "http://127.0.0.1:9"
     with pytest.raises(UnknownRegionError, match="us01"):
         region("mars")
+
+
+def test_cut_off_folders_by_children_or_depth():
+    from orchestrate.cdp.client import cut_off_folders
+
+    def folder(fid, parent, children=None):
+        rels = {"parentFolder": {"data": None if parent is None else {"id": parent, "type": "folder-segment"}}}
+        if children is not None:
+            rels["children"] = {"data": [{"data": {"id": c, "type": "segment-batch"}} for c in children]}
+        return {"id": fid, "type": "folder-segment", "relationships": rels}
+
+    seg = {"id": "50", "type": "segment-batch"}
+    # children listed: cut off exactly when one is missing, whatever the level
+    data = [folder("1", None, ["2"]), folder("2", "1", ["50", "51"]), seg]
+    assert cut_off_folders(data, "1", 32) == ["2"]
+    data = [folder("1", None, ["2"]), folder("2", "1", ["50"]), seg]
+    assert cut_off_folders(data, "1", 1) == []
+    # no children lists: folders at the depth limit are asked again
+    data = [folder("1", None), folder("2", "1"), folder("3", "2")]
+    assert cut_off_folders(data, "1", 2) == ["3"]
+    assert cut_off_folders(data, "1", 3) == []
