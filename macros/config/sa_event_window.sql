@@ -8,10 +8,10 @@
                 then N units are subtracted; the window ends at the anchor
       range     [start_date, end_date) UTC days; 2222-02-02 = open end
     Returns {start_epoch, end_epoch, start_date, end_date} (dates as YYYY-MM-DD, start may be none). -#}
-{% macro sa_event_window() -%}
-  {%- set cfg = sa_cfg()['time_window'] -%}
+{% macro sa_event_window(window=none, run_date=none) -%}
+  {%- set cfg = window if window is not none else sa_cfg()['time_window'] -%}
   {%- set dt = modules.datetime -%}
-  {%- set run_day = dt.datetime.strptime(sa_run_date(), '%Y-%m-%d') -%}
+  {%- set run_day = dt.datetime.strptime(run_date or sa_run_date(), '%Y-%m-%d') -%}
   {%- set start = none -%}
   {%- set end = run_day -%}
   {%- if cfg['type'] == 'interval' -%}
@@ -53,4 +53,14 @@
     {%- set total = anchor.year * 12 + first_month - count * months_per -%}
     {{ return(dt.datetime(total // 12, total % 12 + 1, 1)) }}
   {%- endif -%}
+{%- endmacro %}
+
+
+{#- run-operation helper for tests: prints `SA_EVENT_WINDOW <i> <json>` per case
+    (args: {cases: [{window: {...time_window...}, run_date: YYYY-MM-DD}, ...]}). -#}
+{% macro sa_print_event_windows(cases) -%}
+  {%- for case in cases -%}
+    {%- set window = sa_cfg({'time_window': case['window']})['time_window'] -%}
+    {%- do print('SA_EVENT_WINDOW ' ~ loop.index0 ~ ' ' ~ tojson(sa_event_window(window, case['run_date']))) -%}
+  {%- endfor -%}
 {%- endmacro %}
