@@ -196,7 +196,7 @@
     var trace = {
       type: "scatter", mode: xs.length > 1 ? "lines" : "markers", name: esc(seg.name), x: xs, y: ys,
       line: { color: seg.color, width: 2 }, marker: { color: seg.color },
-      hovertemplate: esc(seg.name) + "<br>%{x}<br>" + valueLabel + ": %{y:,.2~f}<extra></extra>"
+      hovertemplate: "%{fullData.name}<br>%{x}<br>" + valueLabel + ": %{y:,.2~f}<extra></extra>"
     };
     Object.keys(extra || {}).forEach(function (k) { trace[k] = extra[k]; });
     return trace;
@@ -397,6 +397,15 @@
     var series = populationBySegment(ids);
     var ranked = largest(series, latestValue);
     var shown = ranked.slice(0, MAX_LINES);
+    var inRangeChanges = changes.filter(function (ch) { return ids[ch.segment_id] && ch.date && inRange(ch.date); });
+    var changedSegments = {};
+    inRangeChanges.forEach(function (ch) { changedSegments[ch.segment_id] = true; });
+    var countType = function (type) { return inRangeChanges.filter(function (ch) { return ch.change_type === type; }).length; };
+    panel.appendChild(el("div", { className: "cards", "data-cards": "rule-changes" }, [
+      card("Segments in scope", fmt(Object.keys(ids).length), rangeText()),
+      card("Rule changes", fmt(inRangeChanges.length), "edits " + fmt(countType("edit")) + " · deletions " + fmt(countType("deletion"))),
+      card("Segments changed", fmt(Object.keys(changedSegments).length), "by " + fmt(sortedUnique(inRangeChanges.map(function (ch) { return ch.changed_by || "unknown"; })).length) + " user(s)")
+    ]));
     var grid = el("div", { className: "grid" });
     panel.appendChild(grid);
     var hintLines = ranked.length > MAX_LINES ? "The " + MAX_LINES + " largest of " + ranked.length + " segments; narrow the filters to see others. " : "";
@@ -455,7 +464,7 @@
     } else {
       plot(d.chart, Object.keys(byType).sort().map(function (type) {
         return { type: "bar", name: esc(type), x: changeDays, y: changeDays.map(function (day) { return byType[type][day] || 0; }),
-          marker: { color: type === "deletion" ? "#e53e3e" : "#dd6b20" }, hovertemplate: "%{x}<br>" + esc(type) + ": %{y}<extra></extra>" };
+          marker: { color: type === "deletion" ? "#e53e3e" : "#dd6b20" }, hovertemplate: "%{x}<br>%{fullData.name}: %{y}<extra></extra>" };
       }), { barmode: "stack", xaxis: { type: "category", automargin: true },
         yaxis: { automargin: true, gridcolor: "#eef1f5", tickformat: ",d", dtick: 1, rangemode: "tozero" } });
     }

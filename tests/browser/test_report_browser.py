@@ -39,6 +39,8 @@ def test_cascading_filters_change_every_chart(open_report, full_report):
     before = chart(page, "segments", "seg-population")
     assert len(before["traces"]) == 8  # every tracked segment, the deleted one included
     flow_before = chart(page, "segments", "seg-flow")
+    cards = page.locator("[data-cards=rule-changes] .card").all_text_contents()
+    assert cards[1] == "Rule changes3edits 2 · deletions 1" and cards[2].startswith("Segments changed3")
 
     # Parent segment -> the folder list narrows to that parent's folders, the charts to its segments.
     page.select_option("#f-ps", "2002")
