@@ -25,7 +25,7 @@ class Dialect:
         if self.name == "duckdb":
             return f"ends_with({expr}, {literal})"
         if length == 0:
-            return f"({expr} is not null)"
+            return f"({expr} = {expr})"  # true, or NULL for a NULL value (so `not` stays NULL too)
         return f"(length({expr}) >= {length} and substr({expr}, length({expr}) - {length - 1}) = {literal})"
 
     def count_matching(self, array_expr: str, var: str, predicate: str) -> str:

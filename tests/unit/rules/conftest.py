@@ -2,7 +2,7 @@
 
 `rules_executor` runs compiled SQL on an engine. It is parametrized over dialects: "duckdb" (an
 in-memory DuckDB) always; "trino" (the local Trino of tests/fixtures/trino.py, `memory` catalog) is
-marked `trino` and runs when the Trino fixture plugin is registered in tests/conftest.py. Any other
+marked `trino` (the session Trino fixture, or an already running Trino named by RULES_TRINO_PORT). Any other
 engine plugs in by overriding `rules_executor` with an object having `dialect`, `load(Dataset)` and
 `member_ids(sql) -> set[str]` (see tests/rules_oracle/executor.py, `DbApiRulesExecutor` works
 for any DB-API connection).
@@ -13,6 +13,7 @@ evaluates the independent oracle, asserts both agree and returns the members.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -28,6 +29,14 @@ DIALECTS = [pytest.param("duckdb", id="duckdb"), pytest.param("trino", id="trino
 
 
 def _trino_connection(request: pytest.FixtureRequest):  # noqa: ANN202
+    """The session Trino of tests/fixtures/trino.py, or an already running one named by
+    RULES_TRINO_PORT (host RULES_TRINO_HOST, default 127.0.0.1); tables go to catalog `memory`."""
+    port = os.environ.get("RULES_TRINO_PORT")
+    if port:
+        import trino
+
+        return trino.dbapi.connect(host=os.environ.get("RULES_TRINO_HOST", "127.0.0.1"), port=int(port),
+                                   user="rules_tests", catalog="memory")
     server = request.getfixturevalue("trino_server")
     return server.connect(catalog="memory")
 
