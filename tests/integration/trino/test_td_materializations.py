@@ -9,6 +9,7 @@ CREATE VIEW, DELETE without WHERE, statement over 1,000,000 characters or hidden
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -80,6 +81,8 @@ def probe(trino_server, tmp_path_factory) -> dict:
             _setup(trino_server, src, statements)
             run_dbt(["build"], project_dir=folder, env=_env(trino_server, schema),
                     vars_={"td_mode": td, "snap_time": snap_time})
+        run_dbt(["docs", "generate", "--target-path", str(folder / f"target_{mode}")], project_dir=folder,
+                env=_env(trino_server, schema), vars_={"td_mode": td, "snap_time": T3})
         schemas[mode] = schema
     return {"schemas": schemas, "folder": folder}
 
@@ -111,6 +114,15 @@ def test_td_mode_leaves_the_same_tables_as_dbt_trino(trino_server, probe, table)
     td = _rows(trino_server, probe["schemas"]["td"], table)
     assert plain, f"{table} is empty"
     assert td == plain
+
+
+def test_td_mode_docs_catalog_lists_every_column(probe):
+    catalog = json.loads((probe["folder"] / "target_td" / "catalog.json").read_text())
+    nodes = {node["metadata"]["name"]: node for node in catalog["nodes"].values()}
+    assert set(nodes["people_table"]["columns"]) == {"id", "name", "score"}
+    assert {"dbt_valid_from", "dbt_valid_to", "dbt_scd_id"} <= set(nodes["snp_people_check"]["columns"])
+    plain = json.loads((probe["folder"] / "target_plain" / "catalog.json").read_text())
+    assert set(plain["nodes"]) == set(catalog["nodes"])
 
 
 def test_td_check_snapshot_history_is_exact(trino_server, probe):
