@@ -32,10 +32,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
 
-def _api(parser: argparse.ArgumentParser) -> None:
+def _api(parser: argparse.ArgumentParser, what: str = "CDP API") -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--region", choices=REGIONS, default=None, help="Treasure Data region (default us01)")
-    group.add_argument("--api-url", help="CDP API base URL (overrides --region; for tests and proxies)")
+    group.add_argument("--api-url", help=f"{what} base URL (overrides --region; for tests and proxies)")
     parser.add_argument("--max-rps", type=float, default=None, help="cap on API requests per second (default 2)")
 
 
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("publish", help="create or update the Treasure Insights datamodel, share it, build it")
     _common(p)
-    _api(p)
+    _api(p, "TD API (Insights /reporting)")
     p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing")
     p.set_defaults(func=commands.cmd_publish)
 

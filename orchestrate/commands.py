@@ -139,7 +139,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The end-to-end demo on DuckDB, ending with the HTML report."""
     from orchestrate.config import load_config
     from orchestrate.demo.run import run_demo
-    from orchestrate.report import build_report
     from orchestrate.warehouse.connect import connect
 
     result = run_demo(workdir=Path(args.workdir) if args.workdir else None,
@@ -148,24 +147,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(result.summary())
     config = load_config(find_project_dir(None))
     with connect({"type": "duckdb", "path": str(result.duckdb_path), "schema": "main"}) as conn:
-        report = build_report(conn, prefix=config["project_prefix"], metrics=config["metrics"],
-                              out_path=result.workdir / "segment_analytics_report.html",
-                              title="Segment Analytics — demo account")
+        report = _report(conn, prefix=config["project_prefix"], metrics=config["metrics"],
+                         out_path=result.workdir / "segment_analytics_report.html",
+                         title="Segment Analytics — demo account")
     print(f"HTML report: {report}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from orchestrate.report import build_report
     from orchestrate.warehouse.connect import connect
 
     ctx = resolve_context(args)
     out = Path(args.out) if args.out else ctx.project_dir / "report" / "segment_analytics_report.html"
     with connect(ctx.target_profile) as conn:
-        path = build_report(conn, prefix=ctx.config["project_prefix"], metrics=ctx.config["metrics"],
-                            out_path=out, title="Segment Analytics")
+        path = _report(conn, prefix=ctx.config["project_prefix"], metrics=ctx.config["metrics"], out_path=out,
+                       title="Segment Analytics")
     print(f"report written: {path}")
     return 0
+
+
+def _report(conn: Any, **kwargs: Any) -> Path:
+    from orchestrate.report import ReportError, build_report
+
+    try:
+        return build_report(conn, **kwargs)
+    except ReportError as exc:
+        raise CommandFailed(str(exc)) from exc
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
