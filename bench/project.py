@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +36,11 @@ def bench_vars(run_date: dt.date) -> dict[str, Any]:
     return {VARS_KEY: settings, "run_date": run_date.isoformat()}
 
 
-def write_profiles(directory: Path, db_path: Path, threads: int = 2) -> Path:
+def write_profiles(directory: Path) -> Path:
+    """The project's own profiles.yml.example (its `duckdb` target, with whatever settings it sets);
+    the database file comes from SEGMENT_ANALYTICS_DUCKDB, as for any user."""
     directory.mkdir(parents=True, exist_ok=True)
-    profile = {
-        "segment_analytics": {
-            "target": "duckdb",
-            "outputs": {
-                "duckdb": {"type": "duckdb", "path": str(db_path), "schema": "main", "threads": threads},
-            },
-        }
-    }
-    (directory / "profiles.yml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    shutil.copyfile(PROJECT_DIR / "profiles.yml.example", directory / "profiles.yml")
     return directory
 
 
@@ -53,7 +49,8 @@ def run(work_dir: Path, db_path: Path, run_date: dt.date) -> dict[str, Any]:
     failed nodes). Returns every node's execution time, slowest first (from run_results.json)."""
     from orchestrate.dbt_runner import run_dbt
 
-    profiles = write_profiles(work_dir / "profiles", db_path)
+    profiles = write_profiles(work_dir / "profiles")
+    os.environ["SEGMENT_ANALYTICS_DUCKDB"] = str(db_path)
     run_dbt(
         ["build", "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"), "--quiet"],
         project_dir=PROJECT_DIR, profiles_dir=profiles, target="duckdb", vars=bench_vars(run_date),
