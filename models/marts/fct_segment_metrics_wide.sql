@@ -8,14 +8,28 @@ with metrics_daily as (
     select * from {{ ref('fct_segment_metrics_daily') }}
 ),
 
+segment_labels as (
+    -- today's names for landed segments; for segments deleted since, the names their rows carry
+    select
+        history_labels.segment_id,
+        coalesce(current_labels.ps_id, history_labels.ps_id) as ps_id,
+        coalesce(current_labels.ps_name, history_labels.ps_name) as ps_name,
+        coalesce(current_labels.folder_id, history_labels.folder_id) as folder_id,
+        coalesce(current_labels.folder_name, history_labels.folder_name) as folder_name,
+        coalesce(current_labels.segment_name, history_labels.segment_name) as segment_name
+    from (
+        select segment_id, max(ps_id) as ps_id, max(ps_name) as ps_name, max(folder_id) as folder_id,
+               max(folder_name) as folder_name, max(segment_name) as segment_name
+        from metrics_daily
+        group by segment_id
+    ) as history_labels
+    left join {{ ref('int_segments__selected') }} as current_labels
+        on current_labels.segment_id = history_labels.segment_id
+),
+
 segment_days as (
     select
-        ps_id,
-        ps_name,
-        folder_id,
-        folder_name,
         segment_id,
-        segment_name,
         event_date,
         bool_or(membership_backfilled) as membership_backfilled
         {%- for m in cfg['metrics'] %},
@@ -24,7 +38,7 @@ segment_days as (
         max(case when metric_name = {{ sa_string_literal(m['metric']) }} then avg_per_profile end) as {{ m['metric'] }}_avg
         {%- endfor %}
     from metrics_daily
-    group by ps_id, ps_name, folder_id, folder_name, segment_id, segment_name, event_date
+    group by segment_id, event_date
 ),
 
 {%- if cfg['membership_basis'] == 'current' %}
@@ -87,12 +101,12 @@ rule_changes as (
 )
 
 select
-    segment_days.ps_id,
-    segment_days.ps_name,
-    segment_days.folder_id,
-    segment_days.folder_name,
+    segment_labels.ps_id,
+    segment_labels.ps_name,
+    segment_labels.folder_id,
+    segment_labels.folder_name,
     segment_days.segment_id,
-    segment_days.segment_name,
+    segment_labels.segment_name,
     segment_days.event_date,
     cast(segment_day_population.segment_population as {{ sa_type_bigint() }}) as segment_population,
     cast(coalesce(rule_changes.query_change, 0) as integer) as query_change,
@@ -103,6 +117,8 @@ select
     segment_days.{{ m['metric'] }}_avg
     {%- endfor %}
 from segment_days
+inner join segment_labels
+    on segment_labels.segment_id = segment_days.segment_id
 left join segment_day_population
     on segment_day_population.segment_id = segment_days.segment_id
     and segment_day_population.event_date = segment_days.event_date
