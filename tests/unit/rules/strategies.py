@@ -15,6 +15,10 @@ NOWS = [
     datetime(2024, 2, 29, 0, 0, tzinfo=UTC),
 ]
 ZONES = [None, "Asia/Tokyo", "America/New_York", "Asia/Kolkata"]
+TIME_KINDS = ["TimeWithinPast", "TimeWithinNext", "TimeRange", "TimeRangeB", "TimeToday", "TimeThis", "TimeNext",
+              "TimeInBetweenNext", "Compare", "Between"]
+STRING_KINDS = ["Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "Between", "In", "IsNull", "Contain",
+                "StartWith", "EndWith", "Regexp"]
 UNITS = ["year", "quarter", "month", "week", "day", "hour", "minute", "second"]
 CALENDAR_UNITS = ["year", "quarter", "month", "week", "day", "hour"]
 DAY = 86400
@@ -79,12 +83,12 @@ def _op(kind: str, negate: bool, **fields: object) -> dict:
 
 
 @st.composite
-def scalar_operators(draw: st.DrawFn, values: st.SearchStrategy, strings: bool) -> dict:
+def scalar_operators(draw: st.DrawFn, values: st.SearchStrategy, strings: bool, kind: str | None = None) -> dict:
     negate = draw(st.booleans())
     kinds = ["Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "Between", "In", "IsNull"]
     if strings:
         kinds += ["Contain", "StartWith", "EndWith", "Regexp"]
-    kind = draw(st.sampled_from(kinds))
+    kind = kind or draw(st.sampled_from(kinds))
     if kind == "Between":
         return _op(kind, negate, minValue=draw(values), maxValue=draw(values))
     if kind == "In":
@@ -129,10 +133,9 @@ def time_operands(draw: st.DrawFn, now: datetime) -> dict:
 
 
 @st.composite
-def time_operators(draw: st.DrawFn, now: datetime) -> dict:
+def time_operators(draw: st.DrawFn, now: datetime, kind: str | None = None) -> dict:
     negate = draw(st.booleans())
-    kind = draw(st.sampled_from(["TimeWithinPast", "TimeWithinNext", "TimeRange", "TimeRangeB", "TimeToday",
-                                 "TimeThis", "TimeNext", "TimeInBetweenNext", "Compare", "Between"]))
+    kind = kind or draw(st.sampled_from(TIME_KINDS))
     unit = draw(st.sampled_from(UNITS))
     if kind in ("TimeWithinPast", "TimeWithinNext"):
         return {"type": kind, "value": draw(_amount(unit)), "unit": unit, "not": negate}
@@ -162,11 +165,11 @@ ARRAY_MATCHING = st.one_of(st.sampled_from(["any", "all"]),
 
 
 @st.composite
-def attribute_conditions(draw: st.DrawFn, now: datetime) -> dict:
-    column = draw(st.sampled_from(["s", "i", "d", "b", "t", "arr", "nums"]))
+def attribute_conditions(draw: st.DrawFn, now: datetime, column: str | None = None, kind: str | None = None) -> dict:
+    column = column or draw(st.sampled_from(["s", "i", "d", "b", "t", "arr", "nums"]))
     matching = None
     if column == "s":
-        operator = draw(scalar_operators(TEXT, True))
+        operator = draw(scalar_operators(TEXT, True, kind))
     elif column == "i":
         operator = draw(scalar_operators(SMALL_INT, False))
     elif column == "d":
@@ -174,7 +177,7 @@ def attribute_conditions(draw: st.DrawFn, now: datetime) -> dict:
     elif column == "b":
         operator = _op(draw(st.sampled_from(["Equal", "IsNull"])), draw(st.booleans()), rightValue=draw(st.booleans()))
     elif column == "t":
-        operator = draw(time_operators(now))
+        operator = draw(time_operators(now, kind))
     elif column == "arr":
         operator = draw(scalar_operators(st.sampled_from(["a", "b", "c", "d"]), True))
         matching = draw(ARRAY_MATCHING)
@@ -207,10 +210,12 @@ def column_filters(draw: st.DrawFn, now: datetime, depth: int = 0) -> dict:
     return {"type": "Column", "column": column, "operator": operator, "arrayMatching": None}
 
 
+BEHAVIOUR_KINDS = ["Count", "CountDistinct", "Sum", "Min", "Max", "Average", "First", "Last", "TimeMax"]
+
+
 @st.composite
-def behaviour_conditions(draw: st.DrawFn, now: datetime) -> dict:
-    kind = draw(st.sampled_from(["Count", "Count", "CountDistinct", "Sum", "Min", "Max", "Average", "First",
-                                 "Last", "TimeMax"]))
+def behaviour_conditions(draw: st.DrawFn, now: datetime, kind: str | None = None, extra: int | None = None) -> dict:
+    kind = kind or draw(st.sampled_from(BEHAVIOUR_KINDS))
     count_ops = scalar_operators(st.integers(0, 4), False)
     if kind == "Count":
         aggregation, operator = {"type": "Count"}, draw(count_ops)
@@ -229,7 +234,7 @@ def behaviour_conditions(draw: st.DrawFn, now: datetime) -> dict:
         operator = draw(time_operators(now))
     left: dict = {"source": {"name": "behavior_ev"}, "aggregation": aggregation,
                   "filter": draw(st.one_of(st.just({}), st.none(), column_filters(now)))}
-    extra = draw(st.integers(0, 5))
+    extra = draw(st.integers(0, 5)) if extra is None else extra
     if extra == 0 and kind in ("Count", "Sum", "Min", "Max", "Average"):
         parts = draw(st.dictionaries(st.sampled_from(["day", "hour"]), st.integers(1, 10), min_size=1))
         left["window"] = {"type": "TimeSliding", "duration": parts}
@@ -291,3 +296,19 @@ def rules(draw: st.DrawFn, now: datetime, references: list[str] | None = None) -
     if draw(st.integers(0, 5)) == 0:
         rule["limit"] = draw(limits(False))
     return rule
+
+
+def leaf_families() -> list[tuple[str, object]]:
+    """(name, now -> strategy) for every operator / aggregation family, so each is exercised."""
+    families: list[tuple[str, object]] = []
+    for kind in STRING_KINDS:
+        families.append((f"string-{kind}", lambda now, k=kind: attribute_conditions(now, "s", k)))
+    for column in ("i", "d", "b", "arr", "nums"):
+        families.append((f"attr-{column}", lambda now, c=column: attribute_conditions(now, c)))
+    for kind in TIME_KINDS:
+        families.append((f"time-{kind}", lambda now, k=kind: attribute_conditions(now, "t", k)))
+    for kind in BEHAVIOUR_KINDS:
+        families.append((f"behaviour-{kind}", lambda now, k=kind: behaviour_conditions(now, k, 5)))
+    families.append(("behaviour-window", lambda now: behaviour_conditions(now, None, 0)))
+    families.append(("behaviour-grouping", lambda now: behaviour_conditions(now, None, 1)))
+    return families
