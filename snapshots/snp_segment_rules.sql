@@ -2,8 +2,9 @@
     Rule versions: one row per segment per version of its meaning-bearing rule.
     - A new version only when `rule_hash` changes (key order, whitespace, descriptions are not changes).
     - A segment missing from a pull that did land its parent segment is closed (deleted).
-    - Segments of parent segments absent from this pull (not fetched: filters, API version) are
-      carried over unchanged, so scoping a pull never reads as mass deletion.
+    - Segments of parent segments absent from this pull (not fetched: filters, API version), and
+      segments the pull saw but could not land (listed in its problems), are carried over
+      unchanged: scoping a pull or one unusable record never reads as a deletion.
     - dbt_valid_from / dbt_valid_to are run dates (snapshot_get_time is the run date).
 -#}
 {% snapshot snp_segment_rules %}
@@ -13,6 +14,7 @@
     check_cols=['rule_hash'],
     hard_deletes='invalidate',
 ) }}
+-- depends_on: {{ source('cdp_landing', 'cdp_landing__pull_runs') }}
 
 {%- set columns = [
     'segment_id', 'ps_id', 'ps_name', 'folder_id', 'folder_name', 'segment_name', 'api_version',
@@ -91,7 +93,10 @@ union all
 select {{ columns | join(', ') }}
 from {{ this }}
 where dbt_valid_to is null
-    and ps_id not in (select ps_id from landed_parent_segments where ps_id is not null)
+    and (
+        ps_id not in (select ps_id from landed_parent_segments where ps_id is not null)
+        or segment_id in {{ history_unusable_segment_ids(this) }}
+    )
     and segment_id not in (select segment_id from segment_versions_now)
 {% endif %}
 

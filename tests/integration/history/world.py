@@ -92,8 +92,9 @@ class DuckDbWarehouse:
             for ps_id, profiles in people.items():
                 con.execute(f'create schema if not exists "cdp_audience_{ps_id}"')
                 con.execute(f'create or replace table "cdp_audience_{ps_id}".customers {CUSTOMER_COLUMNS}')
-                con.executemany(f'insert into "cdp_audience_{ps_id}".customers values (?, ?, ?, ?)',
-                                [[f"c-{pid}", pid, age, country] for pid, (age, country) in profiles.items()])
+                rows = [[f"c-{pid}", pid, age, country] for pid, (age, country) in profiles.items()]
+                if rows:
+                    con.executemany(f'insert into "cdp_audience_{ps_id}".customers values (?, ?, ?, ?)', rows)
             con.execute("create schema if not exists demo_behaviors")
             con.execute(f"create table if not exists demo_behaviors.orders {ORDER_COLUMNS}")
         finally:
