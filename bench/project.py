@@ -20,6 +20,7 @@ from bench.workload import dbt_metrics_var
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VARS_KEY = "segment_analytics"
+MEMORY_LIMIT_ENV = "BENCH_DUCKDB_MEMORY_LIMIT"
 
 
 def bench_vars(run_date: dt.date) -> dict[str, Any]:
@@ -36,11 +37,18 @@ def bench_vars(run_date: dt.date) -> dict[str, Any]:
     return {VARS_KEY: settings, "run_date": run_date.isoformat()}
 
 
-def write_profiles(directory: Path) -> Path:
+def write_profiles(directory: Path, memory_limit: str | None = None) -> Path:
     """The project's own profiles.yml.example (its `duckdb` target, with whatever settings it sets);
-    the database file comes from SEGMENT_ANALYTICS_DUCKDB, as for any user."""
+    the database file comes from SEGMENT_ANALYTICS_DUCKDB, as for any user. `memory_limit` (the
+    bench's --duckdb-memory-limit) is added to the duckdb target's `settings`."""
     directory.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_DIR / "profiles.yml.example", directory / "profiles.yml")
+    target = directory / "profiles.yml"
+    shutil.copyfile(PROJECT_DIR / "profiles.yml.example", target)
+    if memory_limit:
+        profiles = yaml.safe_load(target.read_text(encoding="utf-8"))
+        duck = profiles["segment_analytics"]["outputs"]["duckdb"]
+        duck["settings"] = {**(duck.get("settings") or {}), "memory_limit": memory_limit}
+        target.write_text(yaml.safe_dump(profiles, sort_keys=False), encoding="utf-8")
     return directory
 
 
@@ -49,7 +57,7 @@ def run(work_dir: Path, db_path: Path, run_date: dt.date) -> dict[str, Any]:
     failed nodes). Returns every node's execution time, slowest first (from run_results.json)."""
     from orchestrate.dbt_runner import run_dbt
 
-    profiles = write_profiles(work_dir / "profiles")
+    profiles = write_profiles(work_dir / "profiles", os.environ.get(MEMORY_LIMIT_ENV))
     os.environ["SEGMENT_ANALYTICS_DUCKDB"] = str(db_path)
     run_dbt(
         ["build", "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"), "--quiet"],

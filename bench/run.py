@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 import time
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", action="append", choices=sorted(SIZES) + [s.lower() for s in SIZES],
                         help="size to run (repeatable); default: S, M and L")
     parser.add_argument("--repetitions", type=int, help="override the size's number of repetitions")
+    parser.add_argument("--duckdb-memory-limit", metavar="SIZE",
+                        help="DuckDB memory_limit for every contender (e.g. 6GB); default: DuckDB's own")
     parser.add_argument("--contenders", default=",".join(CONTENDERS),
                         help="comma list among project,original,floor (default: all three)")
     args = parser.parse_args(argv)
@@ -126,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--contenders: unknown {', '.join(unknown)}; choose among {', '.join(CONTENDERS)}")
     sizes = [get_size(s) for s in (args.size or DEFAULT_SIZES)]
+    if args.duckdb_memory_limit:
+        os.environ["BENCH_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
     results = report.load()
     results["machine"] = machine.describe()
     started = time.perf_counter()
@@ -134,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"size {size.name}: {size.profiles:,} profiles, {size.events:,} events, {size.segments} segments, "
              f"{reps} repetitions")
         results["sizes"][size.name] = bench_size(size, reps, contenders)
+        results["sizes"][size.name]["duckdb_memory_limit"] = args.duckdb_memory_limit
         merged = report.save(results, [size.name])
         report.write_markdown(merged)
     _log(f"done in {time.perf_counter() - started:.0f}s")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,9 @@ def _work(contender: str, db: Path, run_date: dt.date, work_dir: Path) -> dict[s
         return project.run(work_dir, db, run_date)
     import duckdb
 
-    with duckdb.connect(str(db)) as con:
+    limit = os.environ.get("BENCH_DUCKDB_MEMORY_LIMIT")
+    config = {"memory_limit": limit} if limit else {}
+    with duckdb.connect(str(db), config=config) as con:
         if contender == "original":
             from bench import original
 
