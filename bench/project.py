@@ -48,7 +48,7 @@ def write_profiles(directory: Path, memory_limit: str | None = None) -> Path:
         profiles = yaml.safe_load(target.read_text(encoding="utf-8"))
         duck = profiles["segment_analytics"]["outputs"]["duckdb"]
         duck["settings"] = {**(duck.get("settings") or {}), "memory_limit": memory_limit}
-        target.write_text(yaml.safe_dump(profiles, sort_keys=False), encoding="utf-8")
+        target.write_text(yaml.safe_dump(profiles, sort_keys=False, width=1000), encoding="utf-8")
     return directory
 
 
