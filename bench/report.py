@@ -44,7 +44,7 @@ def _fmt(value: Any, unit: str = "") -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    sizes = sorted(results["sizes"], key=lambda s: ORDER.index(s) if s in ORDER else 99)
+    sizes = sorted(results["sizes"], key=lambda s: (ORDER.index(s[0]) if s[0] in ORDER else 99, s))
     lines = ["| size | profiles | events | segments | contender | run | median s | min–max s | CPU s | "
              "of which dbt nodes s | peak RSS GiB | events/s | load 1m |",
              "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"]

@@ -54,10 +54,10 @@ def _log(message: str) -> None:
     print(f"[{dt.datetime.now(dt.UTC).strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...]) -> dict[str, Any]:
+def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...], label: str = "") -> dict[str, Any]:
     base = generate(size)
     shape = _shape(base, size)
-    work = RESULTS_DIR / size.name
+    work = RESULTS_DIR / (f"{size.name}-{label}" if label else size.name)
     work.mkdir(parents=True, exist_ok=True)
     runs: dict[tuple[str, str], list[Measurement]] = {}
     errors: dict[tuple[str, str], str] = {}
@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repetitions", type=int, help="override the size's number of repetitions")
     parser.add_argument("--duckdb-memory-limit", metavar="SIZE",
                         help="DuckDB memory_limit for every contender (e.g. 6GB); default: DuckDB's own")
+    parser.add_argument("--label", default="",
+                        help="record the results as '<size>-<label>' (a variant run), kept apart from the plain size")
     parser.add_argument("--contenders", default=",".join(CONTENDERS),
                         help="comma list among project,original,floor (default: all three)")
     args = parser.parse_args(argv)
@@ -138,15 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         reps = args.repetitions or size.repetitions
         _log(f"size {size.name}: {size.profiles:,} profiles, {size.events:,} events, {size.segments} segments, "
              f"{reps} repetitions")
-        results["sizes"][size.name] = bench_size(size, reps, contenders)
-        results["sizes"][size.name]["duckdb_memory_limit"] = args.duckdb_memory_limit
-        merged = report.save(results, [size.name])
+        key = f"{size.name}-{args.label}" if args.label else size.name
+        results["sizes"][key] = bench_size(size, reps, contenders, args.label)
+        results["sizes"][key]["duckdb_memory_limit"] = args.duckdb_memory_limit
+        merged = report.save(results, [key])
         report.write_markdown(merged)
     _log(f"done in {time.perf_counter() - started:.0f}s")
     print()
     print(report.markdown(report.load()))
     failed = [
-        f"{name}/{c}/{p}" for name in (s.name for s in sizes)
+        f"{name}/{c}/{p}" for name in results["sizes"] if name.split("-")[0] in {s.name for s in sizes}
         for c, phases in results["sizes"][name]["contenders"].items()
         for p, stats in phases.items() if "error" in stats
     ]
