@@ -224,9 +224,20 @@ def cmd_rules_revert(args: argparse.Namespace) -> int:
 
 
 def cmd_fake_api(args: argparse.Namespace) -> int:
+    """Serve a saved account, or the demo account when none is given."""
+    import tempfile
+
     from orchestrate.fake_api.server import serve
 
-    serve(host=args.host, port=args.port, state_file=args.state)
+    if args.state:
+        serve(host=args.host, port=args.port, state_file=args.state)
+        return 0
+    from orchestrate.demo.seed import demo_state
+
+    with tempfile.TemporaryDirectory(prefix="segment-analytics-fake-") as folder:
+        path = Path(folder) / "demo_account.json"
+        demo_state().save(path)
+        serve(host=args.host, port=args.port, state_file=str(path))
     return 0
 
 
