@@ -16,8 +16,8 @@ from tests.unit.rules.strategies import (
     rules,
 )
 
-EXAMPLES = {"duckdb": 150, "trino": 20}
-FAMILY_EXAMPLES = {"duckdb": 6, "trino": 1}
+EXAMPLES = {"duckdb": 100, "trino": 8}
+FAMILY_EXAMPLES = {"duckdb": 4, "trino": 1}
 RULES_PER_DATASET = 6
 FAMILIES = leaf_families()
 
