@@ -9,7 +9,8 @@
       value_sum        sum of the agg column (sum, avg)
       value_min/max    min / max of the agg column (min, max)
       distinct_values  distinct values of the agg column as text (count_distinct)
-    Rows are kept only when event_count > 0. -#}
+    Rows are kept only when event_count > 0. Each group scans the range sa_metric_events_plan()
+    gives it (incremental: new event days only). -#}
 
 {% macro sa_metric_value_expr(metric) -%}
   {%- if metric['agg_col_name'] == '1' -%}1
@@ -36,17 +37,20 @@ select
     cast(null as {{ sa_type_double() }}) as value_sum,
     cast(null as {{ sa_type_double() }}) as value_min,
     cast(null as {{ sa_type_double() }}) as value_max,
-    cast(null as {{ sa_type_string_array() }}) as distinct_values
+    cast(null as {{ sa_type_string_array() }}) as distinct_values,
+    cast(null as {{ sa_type_string() }}) as metric_definition_hash
 where 1 = 0
 {%- endmacro %}
 
 {% macro sa_metric_events_sql() -%}
-  {%- set groups = sa_metrics_by_source() -%}
+  {%- set plan = sa_metric_events_plan() -%}
+  {%- set groups = plan['groups'] -%}
   {%- if not groups -%}{{ return(sa_empty_metric_events_select()) }}{%- endif -%}
-  {%- set window = sa_event_window() -%}
 with
-{%- for source_text, metrics in groups %}
+{%- for group in groups %}
 {%- set t = loop.index %}
+{%- set source_text = group['source'] %}
+{%- set metrics = group['metrics'] %}
 {%- set time_col = adapter.quote(metrics[0]['unixtime_col']) %}
 {%- set key_col = adapter.quote(metrics[0]['join_key']) %}
 source_{{ t }}_profile_days as (
@@ -69,7 +73,7 @@ source_{{ t }}_profile_days as (
         {%- endfor %}
     from {{ sa_metric_relation(source_text) }}
     where {{ key_col }} is not null
-      and {{ sa_time_range_predicate(time_col, window['start_epoch'], window['end_epoch'], window['start_date'], window['end_date']) }}
+      and {{ sa_time_range_predicate(time_col, group['start_epoch'], group['end_epoch'], group['start_date'], group['end_date']) }}
     group by 1, 2
 ),
 
@@ -80,6 +84,7 @@ source_{{ t }}_metric_rows as (
         metric_list.metric_name,
         metric_list.metric_table,
         metric_list.agg,
+        metric_list.metric_definition_hash,
         cast(case metric_list.metric_name
             {%- for m in metrics %} when {{ sa_string_literal(m['metric']) }} then m{{ loop.index }}_event_count{% endfor %}
         end as {{ sa_type_bigint() }}) as event_count,
@@ -103,14 +108,14 @@ source_{{ t }}_metric_rows as (
     cross join (
         values
         {%- for m in metrics %}
-        ({{ sa_string_literal(m['metric']) }}, {{ sa_string_literal(source_text) }}, {{ sa_string_literal(m['agg']) }}){{ ',' if not loop.last }}
+        ({{ sa_string_literal(m['metric']) }}, {{ sa_string_literal(source_text) }}, {{ sa_string_literal(m['agg']) }}, {{ sa_string_literal(sa_metric_definition_hash(m)) }}){{ ',' if not loop.last }}
         {%- endfor %}
-    ) as metric_list (metric_name, metric_table, agg)
+    ) as metric_list (metric_name, metric_table, agg, metric_definition_hash)
 ){{ ',' }}
 {%- endfor %}
 
 all_metric_rows as (
-{%- for source_text, metrics in groups %}
+{%- for group in groups %}
     select * from source_{{ loop.index }}_metric_rows
     {%- if not loop.last %}
     union all
@@ -128,7 +133,8 @@ select
     value_sum,
     value_min,
     value_max,
-    distinct_values
+    distinct_values,
+    metric_definition_hash
 from all_metric_rows
 where event_count > 0
 {%- endmacro %}

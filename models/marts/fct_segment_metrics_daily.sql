@@ -14,6 +14,9 @@
     point_in_time is incremental by event day: per (segment, metric) only days from its last
     computed event day on are (re)computed (a new segment or metric gets every day of the window);
     earlier days are history and stay, also after they leave the time window. -#}
+{%- set event_window = sa_event_window() -%}
+{%- set metric_names = [] -%}
+{%- for m in sa_cfg()['metrics'] -%}{%- do metric_names.append(sa_string_literal(m['metric'])) -%}{%- endfor -%}
 {%- set has_count_distinct = sa_cfg()['metrics'] | selectattr('agg', 'equalto', 'count_distinct') | list | length > 0 -%}
 
 with selected_segments as (
@@ -27,7 +30,15 @@ attribution_membership as (
 ),
 
 profile_day_events as (
+    -- the per-profile-day events keep every day once scanned; use the current window only
     select * from {{ ref('int_metric_events__profile_daily') }}
+    where event_date < {{ sa_date_literal(event_window['end_date']) }}
+    {%- if event_window['start_date'] %}
+      and event_date >= {{ sa_date_literal(event_window['start_date']) }}
+    {%- endif %}
+    {%- if metric_names %}
+      and metric_name in ({{ metric_names | join(', ') }})
+    {%- endif %}
 ),
 {%- if is_incremental() %}
 

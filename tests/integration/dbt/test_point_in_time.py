@@ -5,7 +5,7 @@ earlier days stay exactly as computed (incremental by event day), and the new da
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
 from tests.fixtures.landing_fixture import RUN_DATE, LandingFixture, build_landing_fixture, write_landing
@@ -37,6 +37,12 @@ def test_point_in_time_attribution_and_incremental_days(dbt_workspace: DbtWorksp
                                  segment_sql=fixture.segment_sql))
     dbt_workspace.dbt(["build"], config=config, run_date=DAY_2.isoformat())
 
+    # the day-2 scan of each behaviour table starts at its last stored event day, not the window start
+    compiled = (dbt_workspace.root / "target" / "compiled" / "segment_analytics" / "models" / "intermediate"
+                / "int_metric_events__profile_daily.sql").read_text(encoding="utf-8")
+    resume = int(datetime(2026, 3, 9, tzinfo=UTC).timestamp())
+    window_start = int(datetime(2026, 3, 4, tzinfo=UTC).timestamp())
+    assert compiled.count(f'"time" >= {resume}') == 3 and str(window_start) not in compiled
     assert sorted(dbt_workspace.query("select profile_id from int_segment_members where segment_id = 's1'")) == [
         ("p4",), ("p5",)]
     rows = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
