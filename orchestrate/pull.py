@@ -99,13 +99,14 @@ def account_rows(account: Account, audit: Row, hashes: dict[str, str]) -> tuple[
 
 def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_date: date,
                 fetched_at: datetime, workers: int, progress: Progress, refresh_days: int = 1) -> list[Row]:
-    """Back-fill on first sight; afterwards only days after the latest landed one, up to run_date.
+    """Back-fill on first sight; afterwards only the missing days.
 
-    `refresh_days` > 1 asks again only once the latest landed day is that many days old (one request
-    per segment per pull adds up on large accounts at ~2 requests/s; the pull's own population
-    covers the days between).
+    A day is missing when no statistics row and no successful pull covers it (each pull lands the
+    day's population itself), so daily runs ask the statistics endpoint only for new segments and
+    after gaps. `refresh_days` > 1 additionally waits until the gap is that many days old.
     """
     latest = writer.statistics_max_dates()
+    pulled = writer.successful_run_dates()
     todo: list[tuple[Segment, date | None]] = []
     for seg in account.segments:
         if seg.kind in NO_STATISTICS_KINDS:
@@ -113,8 +114,10 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
         last = latest.get((seg.ps_id, seg.segment_id))
         if last is None:
             todo.append((seg, None))
-        elif last <= run_date - timedelta(days=max(1, refresh_days)):
-            todo.append((seg, last + timedelta(days=1)))
+            continue
+        gap = _first_missing_day(last, run_date, pulled)
+        if gap is not None and gap <= run_date - timedelta(days=max(1, refresh_days)):
+            todo.append((seg, gap))
     progress.phase("population statistics", len(todo))
 
     def fetch(item: tuple[Segment, date | None]) -> list[Row]:
@@ -140,6 +143,16 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
     rows = [row for chunk in parallel(todo, fetch, workers, progress) for row in chunk]
     progress.close()
     return rows
+
+
+def _first_missing_day(last_stat: date, run_date: date, pulled: set[date]) -> date | None:
+    """The first day after `last_stat` and before `run_date` covered by neither statistics nor a pull."""
+    day = last_stat + timedelta(days=1)
+    while day < run_date:
+        if day not in pulled:
+            return day
+        day += timedelta(days=1)
+    return None
 
 
 @dataclass

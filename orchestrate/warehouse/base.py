@@ -112,6 +112,10 @@ class LandingWriter(ABC):
         """(ps_id, segment_id) → latest stat_date already landed."""
 
     @abstractmethod
+    def successful_run_dates(self) -> set[date]:
+        """Run dates of landed pulls that succeeded (their populations cover those days)."""
+
+    @abstractmethod
     def write(self, batch: LandingBatch) -> None:
         """Replace the replaced tables and append to the accumulating ones (rows of
         `batch.replaced_sql_keys` replace their old segment_sql row), all or nothing."""

@@ -80,6 +80,16 @@ class DuckDbLandingWriter(LandingWriter):
             ).fetchall()
         return {(str(a), str(b)): c for a, b, c in rows}
 
+    def successful_run_dates(self) -> set[date]:
+        table = "cdp_landing__pull_runs"
+        with self._connect() as con:
+            if not self._table_exists(con, table):
+                return set()
+            rows = con.execute(
+                f"select distinct run_date from {self._qualified(table)} where status like 'success%'"
+            ).fetchall()
+        return {row[0] for row in rows if row[0] is not None}
+
     def _insert(self, con: duckdb.DuckDBPyConnection, table: str, rows: list[Row]) -> None:
         """Bulk insert through an Arrow table with the exact column types (executemany is slow)."""
         if not rows:

@@ -71,6 +71,15 @@ class StatementLandingWriter(LandingWriter):
         )
         return {(str(a), str(b)): date.fromisoformat(str(c)[:10]) for a, b, c in rows if c is not None}
 
+    def successful_run_dates(self) -> set[date]:
+        table = "cdp_landing__pull_runs"
+        if table not in self.existing_tables():
+            return set()
+        rows = self.execute(
+            f"select distinct cast(run_date as varchar) from {self.target(table)} where status like 'success%'"
+        )
+        return {date.fromisoformat(str(r[0])[:10]) for r in rows if r[0] is not None}
+
     def statements_for(self, batch: LandingBatch, existing: set[str]) -> tuple[list[str], list[str], list[str]]:
         """(stage, append, swap) statements for a batch, given the tables that exist now."""
         stage: list[str] = []

@@ -101,13 +101,20 @@ def test_statistics_back_fill_then_only_missing_days(fake_api, fake_state, cdp_c
     assert first[-1].query == "to=2026-11-27"
     fake_state.record_population(ids["men"], date(2026, 11, 28), 410)
     fake_api.clear_log()
-    pull(cdp_client, landing, run_date=date(2026, 11, 28))
-    again = fake_api.requests_matching("GET", rf"/segments/{ids['men']}/statistics$")
-    assert [r.query for r in again] == ["from=2026-11-28&to=2026-11-28"]
-    men_rows = [r for r in rows(landing, "cdp_landing__segment_statistics") if r[1] == ids["men"]]
-    assert len(men_rows) == 4 and len({r[2] for r in men_rows}) == 4  # accumulated, no duplicates
+    pull(cdp_client, landing, run_date=date(2026, 11, 28))  # the next day: the pull covers it
+    assert not fake_api.requests_matching("GET", rf"/segments/{ids['men']}/statistics$")
+    for day, population in ((29, 411), (30, 412), (31, 413)):
+        if day <= 30:
+            fake_state.record_population(ids["men"], date(2026, 11, day), population)
+    fake_state.record_population(ids["men"], date(2026, 12, 1), 414)
     fake_api.clear_log()
-    pull(cdp_client, landing, run_date=date(2026, 11, 28))  # same day again: nothing missing for men
+    pull(cdp_client, landing, run_date=date(2026, 12, 1))  # no runs on the 29th and 30th: a gap
+    again = fake_api.requests_matching("GET", rf"/segments/{ids['men']}/statistics$")
+    assert [r.query for r in again] == ["from=2026-11-29&to=2026-12-01"]
+    men_rows = [r for r in rows(landing, "cdp_landing__segment_statistics") if r[1] == ids["men"]]
+    assert sorted(r[2] for r in men_rows) == [date(2026, 11, d) for d in (25, 26, 27, 29, 30)] + [date(2026, 12, 1)]
+    fake_api.clear_log()
+    pull(cdp_client, landing, run_date=date(2026, 12, 1))  # same day again: nothing missing for men
     assert not fake_api.requests_matching("GET", rf"/segments/{ids['men']}/statistics$")
 
 
@@ -227,7 +234,10 @@ def test_statistics_refresh_days_spaces_out_the_requests(fake_api, fake_state, c
         return [r.query for r in fake_api.requests_matching("GET", rf"/segments/{ids['men']}/statistics$")]
 
     assert run(date(2026, 11, 27)) == ["to=2026-11-27"]  # first sight: back-fill
-    fake_state.record_population(ids["men"], date(2026, 11, 28), 1)
-    assert run(date(2026, 11, 28)) == []  # latest day (27th) is 1 day old
-    assert run(date(2026, 11, 29)) == []
-    assert run(date(2026, 11, 30)) == ["from=2026-11-28&to=2026-11-30"]
+    assert run(date(2026, 11, 28)) == []  # daily pulls cover every day: nothing missing
+    # no run on Nov 29: that gap is asked for only once it is refresh_days (3) old
+    assert run(date(2026, 11, 30)) == []
+    assert run(date(2026, 12, 1)) == []
+    fake_state.record_population(ids["men"], date(2026, 11, 29), 5)
+    assert run(date(2026, 12, 2)) == ["from=2026-11-29&to=2026-12-02"]
+    assert run(date(2026, 12, 3)) == []  # the gap is filled now
