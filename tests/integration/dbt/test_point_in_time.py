@@ -35,19 +35,27 @@ def test_point_in_time_attribution_and_incremental_days(dbt_workspace: DbtWorksp
                                 "error": None})
     write_landing(LandingFixture(path=dbt_workspace.db_path, run_date=DAY_2, segments=fixture.segments,
                                  segment_sql=fixture.segment_sql))
-    dbt_workspace.dbt(["build"], config=config, run_date=DAY_2.isoformat())
+    # ... and a metric is added: its behaviour table is rescanned over the whole window
+    config_2 = fixture_config(membership_basis="point_in_time")
+    config_2["metrics"].append({"metric": "email_clicks", "agg": "count", "agg_col_name": "1",
+                                "source": "demo_behaviors.email_events", "join_key": "td_canonical_id",
+                                "unixtime_col": "time", "filter": "event_type = 'click'"})
+    dbt_workspace.dbt(["build"], config=config_2, run_date=DAY_2.isoformat())
 
     # the day-2 scan of each behaviour table starts at its last stored event day, not the window start
     compiled = (dbt_workspace.root / "target" / "compiled" / "segment_analytics" / "models" / "intermediate"
                 / "int_metric_events__profile_daily.sql").read_text(encoding="utf-8")
     resume = int(datetime(2026, 3, 9, tzinfo=UTC).timestamp())
     window_start = int(datetime(2026, 3, 4, tzinfo=UTC).timestamp())
-    assert compiled.count(f'"time" >= {resume}') == 3 and str(window_start) not in compiled
+    assert compiled.count(f'"time" >= {resume}') == 2  # orders, pageviews
+    assert compiled.count(f'"time" >= {window_start}') == 1  # email_events: a new metric
     assert sorted(dbt_workspace.query("select profile_id from int_segment_members where segment_id = 's1'")) == [
         ("p4",), ("p5",)]
     rows = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
-    kept = [r for r in rows if r[1] < RUN_DATE]
+    kept = [r for r in rows if r[1] < RUN_DATE and r[2] != "email_clicks"]
     assert kept == day_1
+    clicks = [r for r in rows if r[2] == "email_clicks"]
+    assert clicks == [("s4", date(2026, 3, 9), "email_clicks", 1.0, 1, 1.0, True)]  # p6 clicked
     new_day = {(r[0], r[2]): r for r in rows if r[1] == RUN_DATE}
     # p1 (a member of s1 on 2026-03-10, gone since) ordered 999 that day: it counts for s1
     assert new_day[("s1", "revenue")][3:7] == (999.0, 1, 999.0, False)
