@@ -48,7 +48,7 @@ SMALL_INT = st.integers(-3, 6)
 
 @st.composite
 def datasets(draw: st.DrawFn, now: datetime) -> Dataset:
-    count = draw(st.integers(0, 10)) if draw(st.integers(0, 20)) == 0 else draw(st.integers(3, 10))
+    count = draw(st.integers(3, 10)) if draw(st.integers(0, 20)) else draw(st.integers(0, 10))
     keys = [f"p{i}" for i in range(count)]
     naive_now = now.astimezone(UTC).replace(tzinfo=None)
     customers = []
