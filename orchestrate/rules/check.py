@@ -53,7 +53,8 @@ class CheckReport:
 def _count(connection: Any, sql: str) -> tuple[int | None, str | None]:
     cursor = connection.cursor()
     try:
-        cursor.execute(f"select count(*) from ({sql}) s")
+        body = sql.strip().rstrip(";").rstrip()
+        cursor.execute(f"select count(*) from (\n{body}\n) s")
         row = cursor.fetchone()
         return int(row[0]), None
     except Exception as exc:  # noqa: BLE001 - any engine error is reported per segment

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from decimal import Decimal
 
 _BIGINT_MIN = -(2**63)
 _BIGINT_MAX = 2**63 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LiteralError(ValueError):
@@ -74,5 +76,12 @@ def timestamp_literal(moment: datetime) -> str:
 
 
 def epoch_literal(moment: datetime) -> str:
-    """Integer unix seconds of an aware instant (floored), for behaviour `time` columns."""
-    return number_literal(math.floor(moment.timestamp()))
+    """Exact unix seconds of an aware instant, for behaviour `time` columns: an integer, or a
+    decimal literal when the instant has a fraction of a second."""
+    delta = moment.astimezone(UTC) - _EPOCH
+    micros = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    seconds, fraction = divmod(micros, 1_000_000)
+    if fraction == 0:
+        return number_literal(seconds)
+    text = str(Decimal(micros) / Decimal(1_000_000))
+    return text if micros >= 0 else f"({text})"

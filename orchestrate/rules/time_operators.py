@@ -35,6 +35,8 @@ def instant(value: Mapping, ctx: Context, path: str) -> datetime:
         return shift(ctx.now, parts, -1, ctx.tz)
     except TimeSpecError as exc:
         ctx.fail(f"{path}.{exc.field}", "time value", str(exc))
+    except (OverflowError, ValueError) as exc:
+        ctx.fail(path, "time value", f"time outside the supported range ({exc})")
 
 
 def _from_unit(op: Mapping, key: str) -> str:
@@ -92,3 +94,5 @@ def window(op: Mapping, ctx: Context, path: str) -> Window:
         return _window(op, ctx)
     except TimeSpecError as exc:
         ctx.fail(f"{path}.{exc.field}", str(op.get("type")), str(exc))
+    except (OverflowError, ValueError) as exc:
+        ctx.fail(path, str(op.get("type")), f"time window outside the supported range ({exc})")

@@ -22,6 +22,7 @@ def test_check_counts_reports_matches_differences_errors_and_incomplete():
         ("s3", vip, "select * from no_such_table"),
         ("s4", vip, None),
         ("s5", None, api_vip),
+        ("s6", vip + "\n-- trailing comment", api_vip + ";\n"),
     ])
     by_id = {r.segment_id: r for r in report.results}
     assert (by_id["s1"].status, by_id["s1"].compiled_count, by_id["s1"].api_count) == ("match", 3, 3)
@@ -30,6 +31,7 @@ def test_check_counts_reports_matches_differences_errors_and_incomplete():
     assert by_id["s3"].compiled_count == 3
     assert (by_id["s4"].status, by_id["s4"].api_count) == ("incomplete", None)
     assert (by_id["s5"].status, by_id["s5"].compiled_count, by_id["s5"].api_count) == ("incomplete", None, 3)
+    assert (by_id["s6"].status, by_id["s6"].api_count) == ("match", 3)
     assert [r.segment_id for r in report.differences] == ["s2", "s3"]
-    assert report.compared == 2
+    assert report.compared == 3
     connection.close()

@@ -115,3 +115,23 @@ def test_numbers_render_exactly(rule_harness):
     assert rule_harness.members(rule(attr("n", op("Between", minValue=0.5, maxValue=2.5))), DATA) == {"h1", "h2"}
     assert rule_harness.members(rule(attr("n", op("Less", rightValue=-0.0))), DATA) == set()
     assert rule_harness.members(rule(attr("n", op("Greater", rightValue=13.999999999))), DATA) == {"h14"}
+
+
+def test_fractional_time_bounds_on_unix_seconds_are_exact(rule_harness):
+    # event times are 1_790_000_000 + i; a bound half a second after event h3 keeps h3 out of ">="
+    moment = "2026-09-21T14:13:23.5Z"  # 1_790_000_003.5
+    after = behavior(BEHAVIOUR, {"type": "Count"}, op("GreaterEqual", rightValue=1),
+                     filters=[column("timestamp", op("GreaterEqual", rightValue={"timestamp": moment}))])
+    assert rule_harness.members(rule(after), DATA) == {f"h{i}" for i in range(4, len(HOSTILE))}
+
+
+@pytest.mark.parametrize("operator", [
+    {"type": "TimeWithinPast", "value": 10**12, "unit": "day"},
+    {"type": "TimeWithinNext", "value": 10**6, "unit": "year"},
+    {"type": "Greater", "not": False, "rightValue": {"last": 10**15, "unit": "second"}},
+    {"type": "Greater", "not": False, "rightValue": {"timestamp": "not a time"}},
+])
+def test_out_of_range_or_bad_times_are_clear_errors(operator):
+    with pytest.raises(RuleCompileError) as info:
+        compile_rule(rule(attr("t", operator)), audience_id="1", dialect="trino", segment_id="s2")
+    assert info.value.path.startswith("conditions[0].conditions[0].operator")
