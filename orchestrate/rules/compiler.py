@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Literal
@@ -155,7 +156,7 @@ def _select(body: str | None, ctx: Context) -> str:
 
 
 def compile_rule(
-    rule: dict | None,
+    rule: dict | str | None,
     *,
     audience_id: str,
     dialect: Literal["duckdb", "trino"],
@@ -165,12 +166,17 @@ def compile_rule(
     customer_key: str = "cdp_customer_id",
     timezone: str | None = None,
 ) -> str:
-    """Compile a segment rule to member SQL for DuckDB or Trino.
+    """Compile a segment rule (a dict, or its JSON text) to member SQL for DuckDB or Trino.
 
     `now` fixes the clock for relative time operators (default: the current time, UTC), truncated
     to whole seconds; `timezone` is the parent segment's zone for calendar units (default UTC).
     Raises RuleCompileError naming the segment, the path in the rule and the construct.
     """
+    if isinstance(rule, str | bytes):
+        try:
+            rule = json.loads(rule) if rule.strip() else None
+        except ValueError as exc:
+            raise RuleCompileError(segment_id, "", "rule", f"rule is not valid JSON: {exc}") from exc
     if isinstance(audience_id, int) and not isinstance(audience_id, bool):
         audience_id = str(audience_id)
     if not isinstance(audience_id, str) or not audience_id:

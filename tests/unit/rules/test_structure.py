@@ -211,3 +211,12 @@ def test_limit_on_behaviour_data(rule_harness):
                                                                 "order": "ascending"}]}
     buyers = behavior("behavior_orders", {"type": "Count"}, op("GreaterEqual", rightValue=1))
     assert rule_harness.members(rule(buyers, limit=limit), SHOP) == {"c5"}
+
+
+def test_rule_json_text_is_accepted(rule_harness):
+    import json
+
+    assert rule_harness.sql(json.dumps(rule(VIP)), PEOPLE) == rule_harness.sql(rule(VIP), PEOPLE)
+    assert rule_harness.sql("", PEOPLE) == 'select a.* from "cdp_audience_1001"."customers" a'
+    with pytest.raises(RuleCompileError, match="not valid JSON"):
+        compile_rule("{nope", audience_id="1", dialect="duckdb")
