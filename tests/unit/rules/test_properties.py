@@ -15,7 +15,7 @@ from tests.unit.rules.strategies import (
     rules,
 )
 
-EXAMPLES = {"duckdb": 100, "trino": 8}
+EXAMPLES = {"duckdb": 100, "trino": 5}
 FAMILY_EXAMPLES = {"duckdb": 60, "trino": 3}
 RULES_PER_DATASET = 6
 FAMILIES = leaf_families()
