@@ -5,7 +5,13 @@
 {%- set cfg = sa_cfg() -%}
 
 with metrics_daily as (
+    -- configured metrics only (the daily history may still hold rows of metrics removed since)
     select * from {{ ref('fct_segment_metrics_daily') }}
+    {%- if cfg['metrics'] %}
+    where metric_name in (
+        {%- for m in cfg['metrics'] %}{{ sa_string_literal(m['metric']) }}{{ ', ' if not loop.last }}{% endfor -%}
+    )
+    {%- endif %}
 ),
 
 segment_labels as (

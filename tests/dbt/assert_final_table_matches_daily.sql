@@ -1,9 +1,12 @@
--- The wide table has exactly one row per (segment, event day) of the long table, and each
--- <metric>_total equals that metric's metric_value.
+-- The wide table has exactly one row per (segment, event day) of the long table's configured
+-- metrics, and each <metric>_total equals that metric's metric_value.
 {%- set metrics = sa_cfg()['metrics'] %}
 with long_days as (
     select distinct segment_id, event_date
     from {{ ref('fct_segment_metrics_daily') }}
+    {%- if metrics %}
+    where metric_name in ({% for m in metrics %}{{ sa_string_literal(m['metric']) }}{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif %}
 ),
 
 missing_or_extra as (
