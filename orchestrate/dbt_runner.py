@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ PROFILE_NAME = "segment_analytics"
 PROFILES_FILE = "profiles.yml"
 EXAMPLE_FILE = "profiles.yml.example"
 STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
+RUN_DATE_ENV = "SEGMENT_ANALYTICS_RUN_DATE"
 
 
 class DbtFailed(RuntimeError):
@@ -77,11 +80,14 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
     full = list(args) + ["--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
     if target:
         full += ["--target", target]
-    text = _vars_text(vars)
+    other_vars = dict(vars or {})
+    run_date = other_vars.pop("run_date", None)
+    text = _vars_text(other_vars)
     if text:
         full += ["--vars", text]
     try:
-        outcome = dbtRunner().invoke(full)
+        with _run_date_env(run_date):
+            outcome = dbtRunner().invoke(full)
     finally:
         release_duckdb()
     if outcome.success:
@@ -91,6 +97,27 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
         failures.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
     detail = "\n".join(f"  - {f}" for f in failures) or "  (no details; see logs/dbt.log)"
     raise DbtFailed(f"dbt {' '.join(args)} failed (target {target or 'default'}):\n{detail}", failures)
+
+
+@contextlib.contextmanager
+def _run_date_env(run_date: Any) -> Iterator[None]:
+    """Pass the run date as SEGMENT_ANALYTICS_RUN_DATE (read at execution by `sa_run_date()`).
+
+    A --vars value that changes every day would make dbt re-parse the whole project on every run;
+    an environment variable read only at execution keeps partial parsing.
+    """
+    previous = os.environ.get(RUN_DATE_ENV)
+    if run_date is None:
+        os.environ.pop(RUN_DATE_ENV, None)
+    else:
+        os.environ[RUN_DATE_ENV] = str(run_date)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_DATE_ENV, None)
+        else:
+            os.environ[RUN_DATE_ENV] = previous
 
 
 def release_duckdb() -> None:
