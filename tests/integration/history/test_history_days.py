@@ -344,3 +344,18 @@ def test_history_and_diff_commands(story: Story) -> None:
     assert (latest.from_version, latest.to_version) == (3, 4)
     assert chosen.lines == ["~ conditions[0].conditions[0]: age GreaterEqual 30 -> age GreaterEqual 40",
                             '+ conditions[0].conditions[1]: country Equal "JP"']
+
+
+def test_cli_glue_prints_from_the_target(story: Story, capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    from orchestrate.history import print_diff, print_history
+
+    db_path = story.world.warehouse.workspace.db_path  # type: ignore[attr-defined]
+    ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"})
+    print_history(ctx, IRELAND)
+    print_diff(ctx, IRELAND, from_version=1, to_version=2)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"Segment {IRELAND} 'Ireland' (parent segment {PS_LEGACY}, v4): 3 rule version(s)"
+    assert out[-2:] == [f"Segment {IRELAND} 'Ireland': rule version 1 -> 2",
+                        '~ conditions[0].conditions[0]: country Equal "IE" -> country In ["IE","FR"]']
