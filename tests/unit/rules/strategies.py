@@ -13,6 +13,8 @@ NOWS = [
     datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC),
     datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
     datetime(2024, 2, 29, 0, 0, tzinfo=UTC),
+    datetime(2026, 5, 31, 12, 0, tzinfo=UTC),
+    datetime(2024, 3, 31, 6, 0, tzinfo=UTC),
 ]
 ZONES = [None, "Asia/Tokyo", "America/New_York", "Asia/Kolkata"]
 TIME_KINDS = ["TimeWithinPast", "TimeWithinNext", "TimeRange", "TimeRangeB", "TimeToday", "TimeThis", "TimeNext",

@@ -114,3 +114,20 @@ COMPARISONS = [
                          ids=[c[0] for c in COMPARISONS])
 def test_time_forms_of_comparisons(rule_harness, operator, zone, expected):
     assert rule_harness.members(rule(attr("signup", operator)), PEOPLE, now=NOW, timezone=zone) == expected
+
+
+def test_month_arithmetic_clamps_to_the_last_day_of_the_shorter_month(rule_harness):
+    from tests.rules_oracle import Dataset, Table
+    from tests.unit.rules.datasets import ts
+
+    data = Dataset("3003", Table({"cdp_customer_id": "varchar", "t": "timestamp"}, [
+        {"cdp_customer_id": "apr29", "t": ts("2026-04-29 12:00:00")},
+        {"cdp_customer_id": "apr30", "t": ts("2026-04-30 13:00:00")},
+        {"cdp_customer_id": "feb28", "t": ts("2024-02-28 13:00:00")},
+        {"cdp_customer_id": "feb29", "t": ts("2024-02-29 13:00:00")},
+    ]))
+    past_month = rule(attr("t", {"type": "TimeWithinPast", "value": 1, "unit": "month"}))
+    assert rule_harness.members(past_month, data, now=datetime(2026, 5, 31, 12, tzinfo=UTC)) == {"apr30"}
+    assert rule_harness.members(past_month, data, now=datetime(2024, 3, 31, 12, tzinfo=UTC)) == {"feb29"}
+    past_year = rule(attr("t", {"type": "TimeWithinPast", "value": 1, "unit": "year"}))
+    assert rule_harness.members(past_year, data, now=datetime(2025, 2, 28, 13, tzinfo=UTC)) == {"feb28", "feb29"}
