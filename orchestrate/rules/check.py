@@ -81,3 +81,65 @@ def check_counts(connection: Any, rows: Iterable[tuple[str, str | None, str | No
             api_count, api_error = _count(connection, api_sql)
         results.append(CountCheck(str(segment_id), compiled_count, api_count, compiled_error, api_error))
     return CheckReport(results)
+
+
+_PAIRS_SQL = """
+select s.segment_id, c.segment_sql as compiled_sql, a.segment_sql as api_sql
+from {segments} s
+left join {segment_sql} c
+  on c.ps_id = s.ps_id and c.rule_hash = s.rule_hash and c.sql_source = 'compiler' and c.dialect = '{dialect}'
+  and c.segment_sql is not null
+left join {segment_sql} a
+  on a.ps_id = s.ps_id and a.rule_hash = s.rule_hash and a.sql_source = 'api' and a.segment_sql is not null
+where c.segment_sql is not null and a.segment_sql is not null
+order by s.segment_id
+"""
+
+
+def landed_pairs(connection: Any, *, schema: str | None, dialect: str) -> list[tuple[str, str | None, str | None]]:
+    """(segment_id, compiled_sql, api_sql) of every landed segment that has both."""
+    prefix = f'"{schema}".' if schema else ""
+    sql = _PAIRS_SQL.format(segments=f"{prefix}cdp_landing__segments",
+                            segment_sql=f"{prefix}cdp_landing__segment_sql", dialect=dialect)
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        return [(str(r[0]), r[1], r[2]) for r in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
+def format_report(report: CheckReport) -> str:
+    """A table people can read: one line per segment, differences first."""
+    lines = [f"{'segment':>12}  {'compiled':>10}  {'api':>10}  {'diff':>8}  status"]
+    order = {"differ": 0, "error": 1, "incomplete": 2, "match": 3}
+    for r in sorted(report.results, key=lambda r: (order[r.status], r.segment_id)):
+        diff = "" if r.difference is None else f"{r.difference:+d}"
+        lines.append(f"{r.segment_id:>12}  {_n(r.compiled_count):>10}  {_n(r.api_count):>10}  {diff:>8}  {r.status}")
+        for label, error in (("compiled", r.compiled_error), ("api", r.api_error)):
+            if error:
+                lines.append(f"{'':>12}  {label} SQL failed: {error}")
+    lines.append(f"{report.compared} segment(s) compared, {len(report.differences)} difference(s)")
+    return "\n".join(lines)
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def check_from_context(ctx: Any) -> list[CountCheck]:
+    """`segment-analytics rules check`: compare and print; return the segments that differ."""
+    from orchestrate.warehouse.connect import connect
+
+    schema = ctx.config.get("landing_schema")
+    with connect(ctx.target_profile) as conn:
+        pairs = landed_pairs(conn, schema=schema, dialect=ctx.dialect)
+        if not pairs:
+            print("no segment has both compiled and API SQL landed; pull with segment_sql_source: api or auto "
+                  "on a Trino/Treasure Data target to get the API's SQL")
+            return []
+        if ctx.dialect == "duckdb":
+            print("note: the API's SQL is Trino SQL; on DuckDB it may fail to run (reported per segment)")
+        report = check_counts(conn, pairs)
+    print(format_report(report))
+    return report.differences
