@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError) as exc:
         print(f"segment-analytics: {exc}", file=sys.stderr)
         return 2
-    except commands.CommandFailed as exc:
+    except commands.FAILURES as exc:
         print(f"segment-analytics {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -19,6 +19,23 @@ class CommandFailed(RuntimeError):
     """A command could not finish; the message says why and what to do."""
 
 
+def _failures() -> tuple[type[BaseException], ...]:
+    """Errors whose message is already written for people: printed without a traceback."""
+    from orchestrate.dbt_runner import DbtFailed, ProfileError
+    from orchestrate.history import HistoryError
+    from orchestrate.http import ApiError
+    from orchestrate.publish import PublishError
+    from orchestrate.pull import PullError
+    from orchestrate.rules import RuleCompileError
+    from orchestrate.warehouse import TargetError
+
+    return (CommandFailed, DbtFailed, ProfileError, HistoryError, ApiError, PublishError, PullError,
+            RuleCompileError, TargetError)
+
+
+FAILURES = _failures()
+
+
 @dataclass
 class RunContext:
     """Everything a command needs, resolved once from the arguments."""

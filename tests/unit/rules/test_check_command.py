@@ -39,5 +39,5 @@ def test_rules_check_compares_segments_with_both_sqls(tmp_path, capsys):
     assert [(d.segment_id, d.compiled_count, d.api_count) for d in differences] == [("11", 2, 3)]
     out = capsys.readouterr().out
     assert "2 segment(s) compared, 1 difference(s)" in out
-    listed = [line.split()[0] for line in out.splitlines() if line.split() and line.split()[0].isdigit()]
+    listed = [line.split()[0] for line in out.splitlines() if line.startswith(" ") and line.split()[0].isdigit()]
     assert listed == ["11", "10"]  # differences first; 12 has no API SQL, so it is not compared
