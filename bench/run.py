@@ -95,7 +95,8 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...], label:
         events = shape["new_day_events"] if phase == "incremental" else shape["events"]
         summary.setdefault(contender, {})[phase] = summarize_runs(measured, events)
     for (contender, phase), message in errors.items():
-        summary.setdefault(contender, {})[phase] = {"error": message.strip().splitlines()[-1], "detail": message}
+        lines = message.strip().splitlines()
+        summary.setdefault(contender, {})[phase] = {"error": f"{lines[0]} {lines[-1]}".strip(), "detail": message}
     ratio = ratios(summary)
     check: dict[str, Any] = {}
     if ("original", "full") in runs and ("floor", "full") in runs:
