@@ -66,7 +66,7 @@ def markdown(results: dict[str, Any]) -> str:
                 )
     lines += ["", "Ratios of median wall times (in brackets: of median CPU seconds).", "",
               "| size | original ÷ project (≥ 10) | project ÷ floor (≤ 3) | incremental ÷ full (≤ 0.1) | "
-              "targets (wall) | numbers agree |", "|---|---:|---:|---:|---|---|"]
+              "targets (on CPU s where measured) | numbers agree |", "|---|---:|---:|---:|---|---|"]
     for name in sizes:
         entry = results["sizes"][name]
         r, t, c = entry.get("ratios", {}), entry.get("targets", {}), entry.get("ratios_cpu", {})
