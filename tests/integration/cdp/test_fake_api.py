@@ -136,14 +136,15 @@ def test_state_round_trips_through_a_file_and_serve_loads_it(tmp_path, monkeypat
 
 
 def test_extra_route_modules_can_be_registered(fake_state):
-    class InsightsRoutes:
+    class ExtraRoutes:
         @staticmethod
         def register(router):
-            router.add("GET", "/reporting/datamodels", lambda ctx: Reply(200, [{"oid": "x", "name": "m"}]))
+            router.add("GET", "/custom/things", lambda ctx: Reply(200, [{"oid": "x", "name": "m"}]))
 
     with FakeApiServer(fake_state) as srv:
-        srv.register_routes(InsightsRoutes)
-        assert get(srv, "/reporting/datamodels").json() == [{"oid": "x", "name": "m"}]
-        assert get(srv, "/reporting/datamodels", headers={}).status_code == 401
+        srv.register_routes(ExtraRoutes)
+        assert get(srv, "/custom/things").json() == [{"oid": "x", "name": "m"}]
+        assert get(srv, "/custom/things", headers={}).status_code == 401
+        assert get(srv, "/reporting/datamodels").status_code == 200  # the Insights routes load by default
         assert get(srv, "/nope").status_code == 404
         assert requests.put(srv.url + "/audiences", headers=AUTH, timeout=5).status_code == 405
