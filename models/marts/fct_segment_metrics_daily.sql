@@ -93,7 +93,10 @@ segment_day_totals as (
         sum(value_sum) as value_sum,
         min(value_min) as value_min,
         max(value_max) as value_max,
-        {{ sa_count_distinct('profile_id') }} as unique_profiles,
+        -- member_events is unique per (segment, profile, day, metric): profile-day rows are unique per
+        -- (profile, day, metric) and a profile's membership intervals in one segment never overlap,
+        -- so counting rows counts distinct members exactly, without per-group distinct sets (memory).
+        count(*) as unique_profiles,
         bool_or(membership_backfilled) as membership_backfilled
     from member_events
     group by segment_id, event_date, metric_name, metric_table, agg
