@@ -48,6 +48,38 @@ computed_through as (
     from {{ this }}
     group by segment_id, metric_name
 ),
+
+recompute_from as (
+    -- the earliest day any selected (segment, metric) needs; null when one was never computed (a
+    -- new segment or metric needs the whole window). Filtering both join inputs by it keeps a
+    -- daily run's join to the new days instead of the whole window.
+    select
+        case
+            when count(*) = count(computed_through.last_event_date)
+                then min(computed_through.last_event_date)
+        end as from_date
+    from selected_segments
+    cross join (select distinct metric_name from profile_day_events) as configured_metrics
+    left join computed_through
+        on computed_through.segment_id = selected_segments.segment_id
+        and computed_through.metric_name = configured_metrics.metric_name
+),
+
+new_day_events as (
+    select profile_day_events.*
+    from profile_day_events
+    cross join recompute_from
+    where recompute_from.from_date is null or profile_day_events.event_date >= recompute_from.from_date
+),
+
+new_day_membership as (
+    select attribution_membership.*
+    from attribution_membership
+    cross join recompute_from
+    where recompute_from.from_date is null
+       or attribution_membership.valid_to_date is null
+       or attribution_membership.valid_to_date > recompute_from.from_date
+),
 {%- endif %}
 
 member_events as (
@@ -64,8 +96,13 @@ member_events as (
         profile_day_events.value_max,
         profile_day_events.distinct_values,
         attribution_membership.membership_backfilled
+    {%- if is_incremental() %}
+    from new_day_events as profile_day_events
+    inner join new_day_membership as attribution_membership
+    {%- else %}
     from profile_day_events
     inner join attribution_membership
+    {%- endif %}
         on attribution_membership.profile_id = profile_day_events.profile_id
         and (attribution_membership.valid_from_date is null
              or profile_day_events.event_date >= attribution_membership.valid_from_date)
