@@ -33,6 +33,13 @@ class ContenderFailed(RuntimeError):
     pass
 
 
+def portable_paths(text: str) -> str:
+    """Results are committed: name the project, the Python install and the home folder, not this machine's paths."""
+    for path, name in ((PROJECT_DIR, "<project>"), (Path(sys.base_prefix), "<python>"), (Path.home(), "~")):
+        text = text.replace(str(path), name)
+    return text
+
+
 def run_worker(contender: str, phase: str, repetition: int, db: Path, run_date: dt.date,
                work_dir: Path) -> Measurement:
     cmd = [sys.executable, "-m", "bench.worker", contender, str(db), run_date.isoformat(),
@@ -49,7 +56,7 @@ def run_worker(contender: str, phase: str, repetition: int, db: Path, run_date: 
     proc.returncode = os.waitstatus_to_exitcode(status)
     process_s = time.perf_counter() - started
     if proc.returncode != 0:
-        tail = "\n".join((stderr or stdout).strip().splitlines()[-15:])
+        tail = portable_paths("\n".join((stderr or stdout).strip().splitlines()[-15:]))
         raise ContenderFailed(f"{contender} ({phase}) failed with exit code {proc.returncode}:\n{tail}")
     lines = [ln for ln in stdout.splitlines() if ln.startswith(MARKER)]
     if not lines:

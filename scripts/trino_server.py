@@ -204,13 +204,16 @@ def _java_major(java_home: Path) -> int | None:
     return None
 
 
+DEBIAN_JVM_DIR = "/usr/lib/jvm"  # where Debian installs JDKs; override with TRINO_JVM_DIR
+
+
 def find_java_home() -> Path:
-    """A JDK >= 24: $TRINO_JAVA_HOME, $JAVA_HOME, or the newest under /usr/lib/jvm."""
+    """A JDK >= 24: $TRINO_JAVA_HOME, $JAVA_HOME, or the newest under $TRINO_JVM_DIR (Debian's JVM folder)."""
     candidates: list[Path] = []
     for var in ("TRINO_JAVA_HOME", "JAVA_HOME"):
         if os.environ.get(var):
             candidates.append(Path(os.environ[var]))
-    jvm_dir = Path("/usr/lib/jvm")
+    jvm_dir = Path(os.environ.get("TRINO_JVM_DIR", DEBIAN_JVM_DIR))
     if jvm_dir.is_dir():
         candidates.extend(sorted(jvm_dir.iterdir(), reverse=True))
     seen: list[str] = []

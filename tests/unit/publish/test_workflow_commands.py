@@ -89,7 +89,7 @@ def test_every_command_exists_in_the_cli_with_those_options():
         argv = [_render(part, params) for part in task["command"]]
         # The task appends --project-dir; the whole line must parse, or argparse exits.
         try:
-            parsed = parser.parse_args([*argv, "--project-dir", "/tmp/project"])
+            parsed = parser.parse_args([*argv, "--project-dir", "project"])
         except SystemExit as exc:
             pytest.fail(f"{where}: `segment-analytics {' '.join(argv)}` is not a valid command line ({exc})")
         assert parsed.command == argv[0]
