@@ -63,6 +63,19 @@ def _number(value: Any) -> float | int | None:
     return cell if isinstance(cell, int | float) and not isinstance(cell, bool) else None
 
 
+def _segment_entry(row: dict[str, Any], segment_id: str, **rest: Any) -> dict[str, Any]:
+    """The identity fields every segment entry reads from its row; `rest` adds the others."""
+    return {
+        "id": segment_id,
+        "name": plain(row["segment_name"]) or f"segment {segment_id}",
+        "ps_id": _text_id(row["ps_id"]),
+        "ps_name": plain(row["ps_name"]),
+        "folder_id": _text_id(row["folder_id"]),
+        "folder_name": plain(row["folder_name"]),
+        **rest,
+    }
+
+
 def _segments(tables: MartTables) -> list[dict[str, Any]]:
     """Every segment the report knows: the account snapshot first, then segments only seen in history."""
     segments: dict[str, dict[str, Any]] = {}
@@ -70,41 +83,26 @@ def _segments(tables: MartTables) -> list[dict[str, Any]]:
         segment_id = _text_id(row["segment_id"])
         if segment_id is None:
             continue
-        segments[segment_id] = {
-            "id": segment_id,
-            "name": plain(row["segment_name"]) or f"segment {segment_id}",
-            "ps_id": _text_id(row["ps_id"]),
-            "ps_name": plain(row["ps_name"]),
-            "folder_id": _text_id(row["folder_id"]),
-            "folder_name": plain(row["folder_name"]),
-            "folder_path": plain(row["folder_path"]),
-            "population": _number(row["segment_population"]),
-            "type": plain(row["segment_type"]),
-            "realtime": _flag(row["realtime"]),
-            "selected": _flag(row["is_selected"]),
-            "v5": _flag(row["v5_flag"]),
-            "current": True,
-        }
+        segments[segment_id] = _segment_entry(
+            row, segment_id,
+            folder_path=plain(row["folder_path"]),
+            population=_number(row["segment_population"]),
+            type=plain(row["segment_type"]),
+            realtime=_flag(row["realtime"]),
+            selected=_flag(row["is_selected"]),
+            v5=_flag(row["v5_flag"]),
+            current=True,
+        )
     for key in ("metric_segments", "population_segments"):
         for row in tables.tables.get(key, []):
             segment_id = _text_id(row["segment_id"])
             if segment_id is None or segment_id in segments:
                 continue
-            segments[segment_id] = {
-                "id": segment_id,
-                "name": plain(row["segment_name"]) or f"segment {segment_id}",
-                "ps_id": _text_id(row["ps_id"]),
-                "ps_name": plain(row["ps_name"]),
-                "folder_id": _text_id(row["folder_id"]),
-                "folder_name": plain(row["folder_name"]),
-                "folder_path": plain(row["folder_name"]),
-                "population": None,
-                "type": None,
-                "realtime": False,
-                "selected": True,
-                "v5": False,
-                "current": False,
-            }
+            segments[segment_id] = _segment_entry(
+                row, segment_id,
+                folder_path=plain(row["folder_name"]),
+                population=None, type=None, realtime=False, selected=True, v5=False, current=False,
+            )
     return list(segments.values())
 
 
