@@ -92,32 +92,18 @@ def cmd_pull(args: argparse.Namespace) -> int:
 def pull(ctx: RunContext, *, region: str | None, api_url: str | None, max_rps: float | None,
          api_key: str | None = None) -> Any:
     """Fetch the whole account, then land it (the previous landing stays intact on failure)."""
+    from orchestrate.cdp.client import CdpClient
     from orchestrate.pull import PullError, run_pull
     from orchestrate.warehouse import for_target
 
-    client = cdp_client(region=region, api_url=api_url, max_rps=max_rps, api_key=api_key)
+    client = CdpClient.for_region(region=region, api_url=api_url, api_key=api_key or api_key_from_env(),
+                                  max_rps=max_rps)
     writer = for_target(ctx.target_profile, ctx.config.get("landing_schema"))
     try:
         return run_pull(client=client, writer=writer, config=ctx.config, run_date=ctx.run_date,
                         sql_source=ctx.config["segment_sql_source"], dialect=ctx.dialect)
     except PullError as exc:
         raise CommandFailed(str(exc)) from exc
-
-
-def cdp_client(*, region: str | None, api_url: str | None, max_rps: float | None,
-               api_key: str | None = None) -> Any:
-    """A CDP client for a region (or an explicit URL), with the one HTTP policy."""
-    from dataclasses import replace
-
-    from orchestrate.cdp.client import CdpClient
-    from orchestrate.http import HttpClient, HttpPolicy
-    from orchestrate.regions import DEFAULT_REGION, cdp_base_url
-
-    policy = HttpPolicy() if max_rps is None else replace(HttpPolicy(), requests_per_second=max_rps)
-    key = api_key or api_key_from_env()
-    http = HttpClient(cdp_base_url(region, api_url), key, policy=policy,
-                      region="custom" if api_url else (region or DEFAULT_REGION))
-    return CdpClient(http)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
