@@ -47,3 +47,26 @@
   {%- set origin = modules.datetime.datetime(1970, 1, 1) -%}
   {{- return(((day - origin).days * 86400) | int) -}}
 {%- endmacro %}
+
+
+{#- Day numbers (days since 1970-01-01, UTC): events are grouped by an integer day and turned into a
+    date only after the roll-up, so the per-event work is one division. -#}
+{% macro sa_epoch_to_day_number(expr) -%}
+  cast(floor({{ expr }} / 86400e0) as {{ sa_type_bigint() }})
+{%- endmacro %}
+
+{% macro sa_date_to_day_number(expr) -%}
+  date_diff('day', date '1970-01-01', {{ expr }})
+{%- endmacro %}
+
+{% macro sa_day_number_to_date(expr) -%}
+  {{ return(adapter.dispatch('sa_day_number_to_date', 'segment_analytics')(expr)) }}
+{%- endmacro %}
+
+{% macro default__sa_day_number_to_date(expr) -%}
+  date_add('day', {{ expr }}, date '1970-01-01')
+{%- endmacro %}
+
+{% macro duckdb__sa_day_number_to_date(expr) -%}
+  cast(date '1970-01-01' + cast({{ expr }} as integer) as date)
+{%- endmacro %}

@@ -43,8 +43,8 @@ def test_point_in_time_attribution_and_incremental_days(dbt_workspace: DbtWorksp
     dbt_workspace.dbt(["build"], config=config_2, run_date=DAY_2.isoformat())
 
     # the day-2 scan of each behaviour table starts at its last stored event day, not the window start
-    compiled = (dbt_workspace.root / "target" / "compiled" / "segment_analytics" / "models" / "intermediate"
-                / "int_metric_events__profile_daily.sql").read_text(encoding="utf-8")
+    compiled = (dbt_workspace.root / "target" / "compiled" / "segment_analytics" / "models" / "marts"
+                / "fct_segment_metrics_daily.sql").read_text(encoding="utf-8")
     resume = int(datetime(2026, 3, 9, tzinfo=UTC).timestamp())
     window_start = int(datetime(2026, 3, 4, tzinfo=UTC).timestamp())
     assert compiled.count(f'"time" >= {resume}') == 2  # orders, pageviews

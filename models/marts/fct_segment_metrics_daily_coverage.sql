@@ -1,0 +1,31 @@
+{{ config(
+    alias=sa_mart_alias('metrics_daily_coverage'),
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['segment_id', 'metric_name'],
+) }}
+{#- What `<prefix>_metrics_daily` has computed: per selected segment and configured metric, the
+    last event day computed (the day before the run date, or the window's end) and the metric's
+    definition hash. Built after the daily table (so a failed build records nothing) and read by
+    its next incremental run (macros/pipeline/sa_metric_events_plan.sql) to resume each pair where
+    it stopped, whether or not the segment had any events. -#}
+{%- set window = sa_event_window() -%}
+{%- set last_day = (modules.datetime.datetime.strptime(window['end_date'], '%Y-%m-%d')
+                    - modules.datetime.timedelta(days=1)).strftime('%Y-%m-%d') -%}
+
+-- depends_on: {{ ref('fct_segment_metrics_daily') }}
+select
+    cast(selected.segment_id as {{ sa_type_string() }}) as segment_id,
+    cast(configured_metrics.metric_name as {{ sa_type_string() }}) as metric_name,
+    cast(configured_metrics.metric_definition_hash as {{ sa_type_string() }}) as metric_definition_hash,
+    {{ sa_date_literal(last_day) }} as covered_through_date,
+    {{ sa_date_literal(sa_run_date()) }} as run_date
+from {{ ref('int_segments__selected') }} as selected
+{%- if sa_cfg()['metrics'] %}
+cross join {{ sa_configured_metrics_values() }}
+where selected.is_selected
+{%- else %}
+cross join (select cast(null as {{ sa_type_string() }}) as metric_name,
+                   cast(null as {{ sa_type_string() }}) as metric_definition_hash) as configured_metrics
+where 1 = 0
+{%- endif %}
