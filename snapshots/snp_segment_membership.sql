@@ -25,7 +25,8 @@ where dbt_valid_to is null
 
 {% else %}
 
-select distinct
+-- int_segment_members is unique per (segment, profile) (its test runs before this snapshot)
+select
     cast(segment_id as {{ sa_type_string() }}) as segment_id,
     cast(profile_id as {{ sa_type_string() }}) as profile_id,
     cast(ps_id as {{ sa_type_string() }}) as ps_id
