@@ -64,3 +64,42 @@ def test_point_in_time_attribution_and_incremental_days(dbt_workspace: DbtWorksp
     population = dbt_workspace.query("select segment_population from sa_final_metrics_table "
                                      "where segment_id = 's1' and event_date = date '2026-03-10'")
     assert population == [(3,)]
+
+
+def test_changed_metric_definition_is_recomputed_inactive_pairs_resume(dbt_workspace: DbtWorkspace) -> None:
+    """A metric whose definition changes is deleted and recomputed over the window with the new
+    definition, while the other metrics keep their history and resume at their last covered day,
+    also for segments that never had an event for them (the coverage table, not the rows)."""
+    config = fixture_config(membership_basis="point_in_time")
+    fixture = build_landing_fixture(dbt_workspace.db_path)
+    dbt_workspace.dbt(["build"], config=config, run_date=RUN_DATE.isoformat())
+    day_1 = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
+    segments = {r[0] for r in dbt_workspace.query("select segment_id from int_segments__selected where is_selected")}
+    with_orders = {r[0] for r in day_1 if r[2] == "orders"}
+    assert segments - with_orders, "the fixture needs a selected segment without orders for this test"
+
+    write_landing(LandingFixture(path=dbt_workspace.db_path, run_date=DAY_2, segments=fixture.segments,
+                                 segment_sql=fixture.segment_sql))
+    config_2 = fixture_config(membership_basis="point_in_time")
+    revenue = next(m for m in config_2["metrics"] if m["metric"] == "revenue")
+    revenue["agg_col_name"] = "items"  # same name, new definition: sum of items
+    dbt_workspace.dbt(["build"], config=config_2, run_date=DAY_2.isoformat())
+
+    compiled = (dbt_workspace.root / "target" / "compiled" / "segment_analytics" / "models" / "marts"
+                / "fct_segment_metrics_daily.sql").read_text(encoding="utf-8")
+    window_start = int(datetime(2026, 3, 4, tzinfo=UTC).timestamp())
+    resume = int(datetime(2026, 3, 9, tzinfo=UTC).timestamp())
+    assert compiled.count(f'"time" >= {window_start}') == 1  # orders: revenue changed
+    assert compiled.count(f'"time" >= {resume}') == 2  # pageviews, email_events resume
+
+    rows = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
+    got = {(r[0], r[1]): (r[3], r[4]) for r in rows if r[2] == "revenue"}
+    want = {(seg, day): (row["metric_value"], row["unique_profiles"])
+            for (seg, day, name), row in expected.metrics_daily(config_2, DAY_2, lookback_days=7).items()
+            if name == "revenue"}
+    assert got == want
+    assert got != {(r[0], r[1]): (r[3], r[4]) for r in day_1 if r[2] == "revenue"}
+    unchanged = [r for r in rows if r[1] < RUN_DATE and r[2] != "revenue"]
+    assert unchanged == [r for r in day_1 if r[2] != "revenue"]
+    coverage = dbt_workspace.query("select distinct covered_through_date, run_date from sa_metrics_daily_coverage")
+    assert coverage == [(RUN_DATE, DAY_2)]
