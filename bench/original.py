@@ -23,6 +23,11 @@ column is written explicitly as the run's epoch; the rule-to-SQL API call is rep
 the API's SQL from the landing table. The full run takes the "recompute everything" path
 (max_date 1950-01-01, all segments) with an existing, empty `final_lookup_table`, so the
 correlated subquery of `base_table_create.sql` is part of the measured work.
+
+The daily run (`run(..., daily=True)`, on the file of a full run after one new day of events and
+an unchanged pull) takes the steady-state branch: `run_query` rebuilt (one INSERT per segment),
+`final_lookup_table` and the new-metrics check, each output table from its `MAX(event_date)`, the
+combine queries with the now-filled lookup, and the final table's insert with `query_change`.
 """
 
 from __future__ import annotations
@@ -138,7 +143,10 @@ def membership_statements(con: duckdb.DuckDBPyConnection, run_date: dt.date,
     return [f"insert into {t('run_query')} {sql}" for _, sql in queries]
 
 
-def metrics_statements(run_date: dt.date, segment_ids: list[int]) -> Iterator[str]:
+def metrics_statements(run_date: dt.date, segment_ids: list[int],
+                       max_dates: dict[str, str] | None = None) -> Iterator[str]:
+    """The KPI statements. `max_dates` (output table -> MAX(event_date)) selects the steady-state
+    daily path ("table exists, nothing new"); without it every table is recomputed from 1950."""
     run_epoch = epoch(run_date)
     id_list = "(" + ", ".join(str(i) for i in segment_ids) + ")"
     # segments_dashboard_segment_profile_mapping.sql (CTAS): keeps only the WHERE part of the query.
@@ -161,13 +169,15 @@ def metrics_statements(run_date: dt.date, segment_ids: list[int]) -> Iterator[st
         yield f"""create table if not exists {out} (segment_id bigint, segment_name varchar,
             event_date varchar, {PROFILE_ID} varchar, metric_table varchar, {metric_cols}, time bigint)"""
         event_date = EVENT_DATE.format(col=TIME_COL)
-        # create_output_table.sql (first-run / recompute path: max_date '1950-01-01', all segments).
+        # create_output_table.sql: max_date '1950-01-01' on the first-run / recompute path, the output
+        # table's MAX(event_date) on the daily path; all (old) segments either way.
+        max_date = sql_literal((max_dates or {}).get(table.output_table, "1950-01-01"))
         yield f"""insert into {out}
             with metric as (
               select {event_date} as event_date, {PROFILE_ID}, '{table.activity_name}' as metric_table,
                      {syntax}
               from {table.relation}
-              where {event_date} > '1950-01-01' and {event_date} < {current_date}
+              where {event_date} > {max_date} and {event_date} < {current_date}
               group by 1, 2
               having {having}
             )
@@ -191,6 +201,9 @@ def metrics_statements(run_date: dt.date, segment_ids: list[int]) -> Iterator[st
                       and metric_table = '{table.output_table}' and metric_name = '{m.name}'), '1950-01-01')
                 ) a
                 group by segment_id, event_date"""
+    if max_dates is not None:
+        yield from _daily_final_statements()
+        return
     # segments_dashboard_metrics_join_first_time.sql: KPI = kpis_combined at MAX(time).
     yield f"""create or replace table {t('final_metrics_temp')} as
         with kpi as (
@@ -208,8 +221,66 @@ def metrics_statements(run_date: dt.date, segment_ids: list[int]) -> Iterator[st
         from {t('final_metrics_temp')} new"""
 
 
-def run(con: duckdb.DuckDBPyConnection, run_date: dt.date, landing: str = "main") -> dict[str, Any]:
-    """Run the whole pattern; return the statement count and the seconds spent per stage."""
+def _daily_final_statements() -> Iterator[str]:
+    # segments_dashboard_metrics_join.sql: KPI = kpis_combined at MAX(time), if newer than the lookup's.
+    yield f"""create or replace table {t('final_metrics_temp')} as
+        with kpi as (
+          select * from {t('kpis_combined')}
+          where time = (select max(time) from {t('kpis_combined')})
+            and time > (select max(max_time) from {t('final_lookup_table')})
+        )
+        select base.*, kpi.event_date, kpi.distinct_profiles, kpi.metric_table, kpi.metric_name,
+               kpi.metric_value
+        from {t('segment_profile_mapping')} base
+        join kpi on cast(base.segment_id as varchar) = kpi.segment_id"""
+    # final_metrics_table.sql (insert_into): query_change against the previous run's rows.
+    yield f"""insert into {t('final_metrics_table')}
+        with last as (
+          select distinct time, segment_id, segment_query, segment_population
+          from {t('final_metrics_table')}
+          where time = (select max(time) from {t('final_metrics_table')})
+        )
+        select new.*, case when last.segment_population is null then 1 else 0 end as query_change,
+               cast(new.time as double) as date_unixtime,
+               strftime(make_timestamp(new.time * 1000000), '%Y-%m-%d %H:%M:%S') as run_time
+        from {t('final_metrics_temp')} new
+        left join last on last.segment_query = new.segment_query and last.segment_id = new.segment_id"""
+
+
+def lookup_statements() -> Iterator[str]:
+    """check_last_run_history (the final table exists): final_lookup_table and the per-table check of
+    new metrics and segments (check_metric_exists.sql, one query per source table)."""
+    yield f"""create or replace table {t('final_lookup_table')} as
+        select segment_id, metric_table || '_kpis' as metric_table, metric_name,
+               max(event_date) as max_event_date,
+               (select max(time) from {t('kpis_combined')}) as max_time
+        from {t('kpis_combined')}
+        group by 1, 2, 3"""
+    yield f"""create or replace table {t('new_metrics_segments_tracker')} (metric_table varchar,
+        new_metrics_count bigint, new_segments_count bigint)"""
+    for table in TABLES:
+        names = ", ".join(sql_literal(m.name) for m in table.metrics)
+        rows = ", ".join(f"({sql_literal(m.name)})" for m in table.metrics)
+        yield f"""insert into {t('new_metrics_segments_tracker')}
+            select '{table.output_table}',
+                   (select count(*) from (values {rows}) as m(name)
+                    where name not in (select metric_name from {t('final_lookup_table')}
+                                       where metric_table = '{table.output_table}')),
+                   -- array_except(segment ids of ps_stats, segment ids of the lookup), counted
+                   (select count(distinct cast(segment_id as varchar)) from {t('ps_stats')}
+                    where cast(segment_id as varchar) not in (
+                        select segment_id from {t('final_lookup_table')}
+                        where metric_table = '{table.output_table}' and metric_name in ({names})))"""
+
+
+def run(con: duckdb.DuckDBPyConnection, run_date: dt.date, landing: str = "main",
+        daily: bool = False) -> dict[str, Any]:
+    """Run the whole pattern; return the statement count and the seconds spent per stage.
+
+    `daily`: the steady-state daily run on a file that already holds a full run (final table
+    exists, no new metrics or segments): the lookup table and the new-metrics check, then each
+    output table from its MAX(event_date), the combine queries filtered by the lookup, and the
+    final table's insert with query_change."""
     stages: dict[str, float] = {}
     count = 0
 
@@ -228,7 +299,18 @@ def run(con: duckdb.DuckDBPyConnection, run_date: dt.date, landing: str = "main"
     timed("membership_one_insert_per_segment", inserts)
     # ${td.last_results.segment_ids}: all distinct segment ids of ps_stats, rendered as a literal list.
     ids = [int(r[0]) for r in con.execute(f"select distinct segment_id from {t('ps_stats')} order by 1").fetchall()]
-    for sql in metrics_statements(run_date, ids):
+    max_dates = None
+    if daily:
+        timed("lookup_and_new_metrics_check", lookup_statements())
+        started = time.perf_counter()
+        max_dates = {}
+        for table in TABLES:
+            # the td> query whose last result is ${td.last_results.max_date}
+            row = con.execute(f"select max(event_date) from {t(table.output_table)}").fetchone()
+            max_dates[table.output_table] = row[0] if row and row[0] else "1950-01-01"
+            count += 1
+        stages["max_event_date_per_table"] = round(time.perf_counter() - started, 3)
+    for sql in metrics_statements(run_date, ids, max_dates):
         timed(_stage_of(sql), [sql])
     return {"statements": count, "stages": stages}
 

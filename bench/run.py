@@ -58,6 +58,10 @@ def _log(message: str) -> None:
     print(f"[{dt.datetime.now(dt.UTC).strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+# Contenders measured on a daily run too (the floor has no incremental form).
+DAILY_CONTENDERS = ("project", "original")
+
+
 def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...], label: str = "") -> dict[str, Any]:
     base = generate(size)
     shape = _shape(base, size)
@@ -84,15 +88,17 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...], label:
                  f"{m.wall_s:8.2f}s  cpu {m.cpu_s:8.2f}s  peak {m.peak_rss_bytes / 1024 ** 3:.2f} GiB")
             if contender == "project":
                 project_nodes = m.detail.get("nodes", [])
+            if contender in DAILY_CONTENDERS and (contender, "incremental") not in errors:
+                # the daily run: one new day of events, an unchanged pull, the same file
                 new_run_date = add_new_day(db, size)
                 try:
-                    inc = run_worker("project", "incremental", rep, db, new_run_date, work / contender)
+                    inc = run_worker(contender, "incremental", rep, db, new_run_date, work / contender)
                 except ContenderFailed as exc:
-                    errors[("project", "incremental")] = str(exc)
-                    _log(f"{size.name} rep {rep + 1}: project incremental FAILED\n{exc}")
+                    errors[(contender, "incremental")] = str(exc)
+                    _log(f"{size.name} rep {rep + 1}: {contender} incremental FAILED\n{exc}")
                     continue
-                runs.setdefault(("project", "incremental"), []).append(inc)
-                _log(f"{size.name} rep {rep + 1}/{repetitions}: project  incremental "
+                runs.setdefault((contender, "incremental"), []).append(inc)
+                _log(f"{size.name} rep {rep + 1}/{repetitions}: {contender:8s} incremental "
                      f"{inc.wall_s:8.2f}s  cpu {inc.cpu_s:8.2f}s  peak {inc.peak_rss_bytes / 1024 ** 3:.2f} GiB")
     summary: dict[str, dict[str, Any]] = {}
     for (contender, phase), measured in runs.items():
@@ -106,7 +112,9 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...], label:
     if ("original", "full") in runs and ("floor", "full") in runs:
         # The project's file has had its new day added; the crosscheck reads only days before it.
         project_db = work / "project.duckdb" if ("project", "full") in runs else None
-        check = crosscheck(work / "original.duckdb", work / "floor.duckdb", project_db, size.run_date)
+        daily = ("project", "incremental") in runs and ("original", "incremental") in runs
+        check = crosscheck(work / "original.duckdb", work / "floor.duckdb", project_db, size.run_date,
+                           daily=daily)
     return {
         "shape": shape,
         "contenders": summary,

@@ -47,7 +47,11 @@ def ratios(contenders: dict[str, dict[str, Any]], key: str = "median_s") -> dict
 
     project, original, floor_s = median("project"), median("original"), median("floor")
     incremental = median("project", "incremental")
+    original_daily = median("original", "incremental")
     return {
+        # the daily runs side by side (information: the targets compare full builds)
+        "original_daily_over_project_daily": (round(original_daily / incremental, 2)
+                                              if original_daily and incremental else None),
         "project_over_original": round(project / original, 4) if project and original else None,
         "original_over_project": round(original / project, 2) if project and original else None,
         "project_over_floor": round(project / floor_s, 2) if project and floor_s else None,

@@ -28,7 +28,7 @@ def _vm_hwm_bytes() -> int | None:
     return None
 
 
-def _work(contender: str, db: Path, run_date: dt.date, work_dir: Path) -> dict[str, Any]:
+def _work(contender: str, db: Path, run_date: dt.date, work_dir: Path, phase: str = "full") -> dict[str, Any]:
     if contender == "project":
         from bench import project
 
@@ -41,7 +41,7 @@ def _work(contender: str, db: Path, run_date: dt.date, work_dir: Path) -> dict[s
         if contender == "original":
             from bench import original
 
-            return original.run(con, run_date)
+            return original.run(con, run_date, daily=phase == "incremental")
         if contender == "floor":
             from bench import floor
 
@@ -55,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("db", type=Path)
     parser.add_argument("run_date", type=dt.date.fromisoformat)
     parser.add_argument("--work-dir", type=Path, required=True)
+    parser.add_argument("--phase", choices=("full", "incremental"), default="full",
+                        help="incremental: the daily run on a file that holds a full run")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    detail = _work(args.contender, args.db, args.run_date, args.work_dir)
+    detail = _work(args.contender, args.db, args.run_date, args.work_dir, args.phase)
     wall = time.perf_counter() - started
     print(MARKER + json.dumps({"wall_s": wall, "vm_hwm_bytes": _vm_hwm_bytes(), **detail}), flush=True)
     return 0

@@ -98,3 +98,42 @@ def test_select_list_rewrite_escapes_names_and_rejects_foreign_sql():
     assert 'from "s"."customers" a where' in sql
     with pytest.raises(ValueError, match="segment 7"):
         original.rewrite_select_list("select b.id from t b", row, 0)
+
+
+def test_original_daily_run_adds_only_the_new_day(tiny_base, tmp_path):
+    """The original's steady-state daily path: after a full run, one new day of events and an
+    unchanged pull give KPI rows for that day only, equal to a naive count, with query_change 0."""
+    db = tmp_path / "original.duckdb"
+    shutil.copyfile(tiny_base, db)
+    with duckdb.connect(str(db)) as con:
+        original.run(con, TINY.run_date)
+        before = con.execute(f"select count(*), max(time) from {original.t('kpis_combined')}").fetchone()
+    new_run_date = add_new_day(db, TINY)
+    new_day = TINY.run_date.isoformat()
+    with duckdb.connect(str(db)) as con:
+        stages = original.run(con, new_run_date, daily=True)["stages"]
+        added = con.execute(
+            f"select distinct event_date from {original.t('kpis_combined')} where time > {before[1]}"
+        ).fetchall()
+        kpi_pageviews = con.execute(
+            f"select sum(metric_value) from {original.t('kpis_combined')} "
+            f"where metric_name = 'pageviews' and event_date = '{new_day}'"
+        ).fetchone()[0]
+        naive = sum(
+            con.execute(
+                f'select count(*) from "{BEHAVIOR_SCHEMA}"."pageviews" e '
+                f"where e.td_canonical_id in (select td_canonical_id from ({s.sql}) s) "
+                f"and strftime(make_timestamp(e.time * 1000000), '%Y-%m-%d') = '{new_day}'"
+            ).fetchone()[0]
+            for s in make_segments(TINY.segments, TINY.seed)
+        )
+        changes = con.execute(
+            f"select distinct query_change from {original.t('final_metrics_table')} "
+            f"where time = (select max(time) from {original.t('final_metrics_table')})"
+        ).fetchall()
+        total = con.execute(f"select count(*) from {original.t('kpis_combined')}").fetchone()[0]
+    assert "lookup_and_new_metrics_check" in stages and "max_event_date_per_table" in stages
+    assert added == [(new_day,)]
+    assert kpi_pageviews == naive > 0
+    assert changes == [(0,)]
+    assert total > before[0]
