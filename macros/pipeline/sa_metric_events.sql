@@ -46,16 +46,13 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- `case metric_name when '<m1>' then <expr of m1> ... end`, cast to `type`. -#}
-{% macro sa_metric_case(metrics, type, expr_macro) -%}
+{#- `case metric_name when '<m1>' then m1_<column> ... end` cast to `type`; without `column`, each
+    metric's value (sa_metric_value_from_columns). -#}
+{% macro sa_metric_case(metrics, type, column=none) -%}
   cast(case metric_list.metric_name
-    {%- for m in metrics %} when {{ sa_string_literal(m['metric']) }} then {{ expr_macro(m, loop.index) }}{% endfor %}
+    {%- for m in metrics %} when {{ sa_string_literal(m['metric']) }} then {{ ('m' ~ loop.index ~ '_' ~ column) if column else sa_metric_value_from_columns(m, loop.index) }}{% endfor %}
   end as {{ type }})
 {%- endmacro %}
-
-{% macro sa_metric_event_count_column(metric, i) -%}m{{ i }}_event_count{%- endmacro %}
-{% macro sa_metric_unique_profiles_column(metric, i) -%}m{{ i }}_unique_profiles{%- endmacro %}
-{% macro sa_metric_backfilled_column(metric, i) -%}m{{ i }}_membership_backfilled{%- endmacro %}
 
 {% macro sa_metric_rollup_ctes(plan, incremental) -%}
 {%- for group in plan['groups'] %}
@@ -147,10 +144,10 @@ source_{{ t }}_metric_rows as (
         metric_list.metric_name,
         metric_list.metric_table,
         metric_list.agg,
-        {{ sa_metric_case(metrics, sa_type_bigint(), sa_metric_event_count_column) }} as event_count,
-        {{ sa_metric_case(metrics, sa_type_bigint(), sa_metric_unique_profiles_column) }} as unique_profiles,
-        {{ sa_metric_case(metrics, sa_type_double(), sa_metric_value_from_columns) }} as metric_value,
-        {{ sa_metric_case(metrics, sa_type_boolean(), sa_metric_backfilled_column) }} as membership_backfilled
+        {{ sa_metric_case(metrics, sa_type_bigint(), 'event_count') }} as event_count,
+        {{ sa_metric_case(metrics, sa_type_bigint(), 'unique_profiles') }} as unique_profiles,
+        {{ sa_metric_case(metrics, sa_type_double()) }} as metric_value,
+        {{ sa_metric_case(metrics, sa_type_boolean(), 'membership_backfilled') }} as membership_backfilled
     from (
         select
             source_{{ t }}_segment_days.*

@@ -22,8 +22,6 @@
     leave the time window. -#}
 {%- set incremental = is_incremental() -%}
 {%- set plan = sa_metric_scan_plan(ref('int_segments__selected')) -%}
-{%- set metric_names = [] -%}
-{%- for m in sa_cfg()['metrics'] -%}{%- do metric_names.append(sa_string_literal(m['metric'])) -%}{%- endfor -%}
 
 with selected_segments as (
     select segment_id, segment_name, ps_id, ps_name, folder_id, folder_name
@@ -44,7 +42,7 @@ segment_compute_from as (
     select
         selected_segments.segment_id,
         case
-            when count(computed_through.last_event_date) = {{ metric_names | length }}
+            when count(computed_through.last_event_date) = {{ sa_cfg()['metrics'] | length }}
                 then min({{ sa_date_to_day_number('computed_through.last_event_date') }})
         end as compute_from_day
     from selected_segments
