@@ -205,15 +205,7 @@ def metrics_statements(run_date: dt.date, segment_ids: list[int],
         yield from _daily_final_statements()
         return
     # segments_dashboard_metrics_join_first_time.sql: KPI = kpis_combined at MAX(time).
-    yield f"""create or replace table {t('final_metrics_temp')} as
-        with kpi as (
-          select * from {t('kpis_combined')}
-          where time = (select max(time) from {t('kpis_combined')})
-        )
-        select base.*, kpi.event_date, kpi.distinct_profiles, kpi.metric_table, kpi.metric_name,
-               kpi.metric_value
-        from {t('segment_profile_mapping')} base
-        join kpi on cast(base.segment_id as varchar) = kpi.segment_id"""
+    yield _final_metrics_temp_sql()
     # final_metrics_table_first_run.sql (create_table, query_change = 0).
     yield f"""create or replace table {t('final_metrics_table')} as
         select new.*, 0 as query_change, cast(new.time as double) as date_unixtime,
@@ -221,18 +213,25 @@ def metrics_statements(run_date: dt.date, segment_ids: list[int],
         from {t('final_metrics_temp')} new"""
 
 
-def _daily_final_statements() -> Iterator[str]:
-    # segments_dashboard_metrics_join.sql: KPI = kpis_combined at MAX(time), if newer than the lookup's.
-    yield f"""create or replace table {t('final_metrics_temp')} as
+def _final_metrics_temp_sql(newer_than_lookup: str = "") -> str:
+    """final_metrics_temp: the mapping joined to kpis_combined at MAX(time) (first-time join); the
+    daily join (segments_dashboard_metrics_join.sql) also requires that time to be newer than the
+    lookup's."""
+    return f"""create or replace table {t('final_metrics_temp')} as
         with kpi as (
           select * from {t('kpis_combined')}
           where time = (select max(time) from {t('kpis_combined')})
-            and time > (select max(max_time) from {t('final_lookup_table')})
+            {newer_than_lookup}
         )
         select base.*, kpi.event_date, kpi.distinct_profiles, kpi.metric_table, kpi.metric_name,
                kpi.metric_value
         from {t('segment_profile_mapping')} base
         join kpi on cast(base.segment_id as varchar) = kpi.segment_id"""
+
+
+def _daily_final_statements() -> Iterator[str]:
+    # segments_dashboard_metrics_join.sql: KPI = kpis_combined at MAX(time), if newer than the lookup's.
+    yield _final_metrics_temp_sql(f"and time > (select max(max_time) from {t('final_lookup_table')})")
     # final_metrics_table.sql (insert_into): query_change against the previous run's rows.
     yield f"""insert into {t('final_metrics_table')}
         with last as (

@@ -14,7 +14,3 @@
 
 {% macro sa_type_timestamp() -%}{{ return(adapter.dispatch('sa_type_timestamp', 'segment_analytics')()) }}{%- endmacro %}
 {% macro default__sa_type_timestamp() -%}timestamp{%- endmacro %}
-
-{% macro sa_type_string_array() -%}{{ return(adapter.dispatch('sa_type_string_array', 'segment_analytics')()) }}{%- endmacro %}
-{% macro default__sa_type_string_array() -%}array(varchar){%- endmacro %}
-{% macro duckdb__sa_type_string_array() -%}varchar[]{%- endmacro %}
