@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from orchestrate import commands
 from orchestrate.config import ConfigError
-from orchestrate.project import UsageError
+from orchestrate.http import redact, register_secret
+from orchestrate.project import API_KEY_ENV, UsageError
 
 log = logging.getLogger("segment_analytics")
+
+DEBUG_ENV = "SEGMENT_ANALYTICS_DEBUG"  # =1: an unexpected error prints its (redacted) traceback
+_MAX_MESSAGE = 500
 
 REGIONS = ("us01", "jp01", "eu01", "ap02", "ap03")
 
@@ -85,20 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_rules_check)
     p = rsub.add_parser("history", help="print the rule versions of a segment")
     _common(p)
-    p.add_argument("segment", help="segment id or exact name")
+    p.add_argument("segment", help="segment id or current name")
     p.set_defaults(func=commands.cmd_rules_history)
     p = rsub.add_parser("diff", help="print the diff between two rule versions of a segment")
     _common(p)
-    p.add_argument("segment", help="segment id or exact name")
+    p.add_argument("segment", help="segment id or current name")
     p.add_argument("--from", dest="from_version", type=int, default=None, help="older version (default: previous)")
     p.add_argument("--to", dest="to_version", type=int, default=None, help="newer version (default: latest)")
     p.set_defaults(func=commands.cmd_rules_diff)
     p = rsub.add_parser("revert", help="write an earlier rule back through the CDP API (dry run by default)")
     _common(p)
     _api(p)
-    p.add_argument("segment", help="segment id or exact name")
+    p.add_argument("segment", help="segment id or current name")
     p.add_argument("--to-version", type=int, required=True, help="version number to restore")
     p.add_argument("--yes", action="store_true", help="apply (without it: show the diff only)")
+    p.add_argument("--expect-state", default=None, metavar="TOKEN",
+                   help="apply only if the segment is still as the dry run that printed TOKEN read it")
     p.set_defaults(func=commands.cmd_rules_revert)
 
     p = sub.add_parser("fake-api", help="serve the fake CDP + Insights API on 127.0.0.1 (tests, demos)")
@@ -127,15 +135,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = func(args)
     except (ConfigError, UsageError) as exc:
-        print(f"segment-analytics: {exc}", file=sys.stderr)
+        print(f"segment-analytics: {redact(exc)}", file=sys.stderr)
         return 2
     except commands.FAILURES as exc:
-        print(f"segment-analytics {args.command}: {exc}", file=sys.stderr)
+        print(f"segment-analytics {args.command}: {redact(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: never a raw traceback (it may hold a secret)
+        return _unexpected(args, exc)
     return int(result or 0)
+
+
+def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
+    """An error no module wrote a message for: one redacted line, and how to see more.
+
+    The traceback (with its chained exceptions) is printed only with SEGMENT_ANALYTICS_DEBUG=1 or
+    --verbose, and redacted like every other message.
+    """
+    from orchestrate.publish import MODEL_KEY_ENV
+
+    for name in (API_KEY_ENV, MODEL_KEY_ENV):  # also when the failure came before a key was read
+        register_secret(os.environ.get(name, "").strip() or None)
+    text = " ".join(redact(exc).split())
+    line = f"{type(exc).__name__}: {text[:_MAX_MESSAGE]}{'…' if len(text) > _MAX_MESSAGE else ''}"
+    command = " ".join(c for c in (args.command, getattr(args, "rules_command", None)) if c)
+    print(f"segment-analytics {command}: unexpected error: {line}", file=sys.stderr)
+    if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0") or getattr(args, "verbose", False):
+        print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+    else:
+        print(f"segment-analytics: re-run with {DEBUG_ENV}=1 (or --verbose) to see the traceback, "
+              "secrets redacted", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

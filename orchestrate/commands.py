@@ -219,7 +219,7 @@ def cmd_rules_revert(args: argparse.Namespace) -> int:
 
     ctx = resolve_context(args)
     revert_from_context(ctx, args.segment, to_version=args.to_version, yes=args.yes, region=args.region,
-                        api_url=args.api_url, max_rps=args.max_rps)
+                        api_url=args.api_url, max_rps=args.max_rps, expect_state=args.expect_state)
     return 0
 
 

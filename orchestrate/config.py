@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from orchestrate.regexes import filter_regex_problem
+
 VARS_KEY = "segment_analytics"
 
 AGGS = ("count", "sum", "avg", "min", "max", "count_distinct")
@@ -26,11 +28,15 @@ V5_FLAGS = ("v5", "v4", "both")
 WINDOW_TYPES = ("none", "interval", "range")
 OPEN_END = "2222-02-02"
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_METRIC_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-_LOOKBACK = re.compile(r"^-[1-9][0-9]*[smhdwMqy]$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Always used with fullmatch: `^...$` with match() lets a trailing newline through ("orders\n").
+# ASCII classes only ([0-9], not \d), so no Unicode digit or letter passes for one.
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_METRIC_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_LOOKBACK = re.compile(r"-[1-9][0-9]*[smhdwMqy]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Escapes are not letters to match (\S, \p{Greek}); the upper-case check ignores them.
+_REGEX_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|[pP](?:[A-Z]|\{[A-Za-z]+\})|.)", re.S)
 
 TOP_KEYS = {
     "project_prefix": "segment_analytics",
@@ -159,7 +165,7 @@ def _identifier(cfg: dict[str, Any], key: str, problems: list[ConfigProblem], *,
                 field: str | None = None) -> None:
     value = cfg.get(key)
     pattern = _METRIC_NAME if lower else _IDENT
-    if not isinstance(value, str) or not pattern.match(value):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         kind = "a lower-case SQL identifier ([a-z_][a-z0-9_]*)" if lower else "a SQL identifier"
         problems.append(ConfigProblem(field or key, f"{value!r} is not {kind}; use letters, digits and _"))
 
@@ -189,11 +195,11 @@ def _check_regex(value: Any, field: str, problems: list[ConfigProblem]) -> str:
     if not isinstance(value, str):
         problems.append(ConfigProblem(field, f"{value!r} is not a string; give a lower-case regex or '' for all"))
         return ""
-    try:
-        re.compile(value)
-    except re.error as exc:
-        problems.append(ConfigProblem(field, f"invalid regex {value!r} ({exc}); fix the pattern or use '' for all"))
-    if value != value.lower():
+    problem = filter_regex_problem(value) if value else None
+    if problem:
+        problems.append(ConfigProblem(field, f"invalid regex {value!r} ({problem}); fix the pattern or use '' for all"))
+    unescaped = _REGEX_ESCAPE.sub("", value)
+    if unescaped != unescaped.lower():
         problems.append(ConfigProblem(field, f"{value!r} has upper-case letters; names are lower-cased before "
                                              "matching, so write the regex in lower case"))
     return value
@@ -216,7 +222,7 @@ def _validate_filters(raw: Any, problems: list[ConfigProblem]) -> dict[str, Any]
 
 def _parse_date(value: Any, field: str, problems: list[ConfigProblem]) -> date | None:
     text = value.isoformat() if isinstance(value, date) else value
-    if not isinstance(text, str) or not _DATE.match(text):
+    if not isinstance(text, str) or not _DATE.fullmatch(text):
         problems.append(ConfigProblem(field, f"{value!r} is not a date; use YYYY-MM-DD"))
         return None
     try:
@@ -240,7 +246,7 @@ def _validate_time_window(raw: Any, problems: list[ConfigProblem]) -> dict[str, 
     _choice(out, "type", WINDOW_TYPES, problems, field="time_window.type")
     if out["type"] == "interval":
         lookback = out["lookback"]
-        if not isinstance(lookback, str) or not _LOOKBACK.match(lookback):
+        if not isinstance(lookback, str) or not _LOOKBACK.fullmatch(lookback):
             problems.append(ConfigProblem(
                 "time_window.lookback",
                 f"{lookback!r} is not a lookback; use a negative count and a unit (s m h d w M q y), "
@@ -284,7 +290,7 @@ def _validate_metrics(raw: Any, problems: list[ConfigProblem]) -> list[dict[str,
                 problems.append(ConfigProblem(f"{where}.{key}", "is required"))
         name = metric["metric"]
         if name not in (None, ""):
-            if not isinstance(name, str) or not _METRIC_NAME.match(name):
+            if not isinstance(name, str) or not _METRIC_NAME.fullmatch(name):
                 problems.append(ConfigProblem(f"{where}.metric",
                                               f"{name!r} is not a lower-case identifier; it becomes column names "
                                               "(<metric>_total ...), so use [a-z_][a-z0-9_]*"))
@@ -300,20 +306,20 @@ def _validate_metrics(raw: Any, problems: list[ConfigProblem]) -> list[dict[str,
         if metric["agg"] == "count_distinct" and metric["agg_col_name"] == "1":
             problems.append(ConfigProblem(f"{where}.agg_col_name", "count_distinct needs a column to count "
                                                                    "distinct values of, not '1'"))
-        if metric["agg_col_name"] != "1" and not _IDENT.match(metric["agg_col_name"]):
+        if metric["agg_col_name"] != "1" and not _IDENT.fullmatch(metric["agg_col_name"]):
             problems.append(ConfigProblem(f"{where}.agg_col_name",
                                           f"{metric['agg_col_name']!r} is not a column name; use '1' for row "
                                           "counts or a column of the source table"))
         source = metric["source"]
         if source not in (None, ""):
             parts = str(source).split(".")
-            if len(parts) != 2 or not all(_IDENT.match(part) for part in parts):
+            if len(parts) != 2 or not all(_IDENT.fullmatch(part) for part in parts):
                 problems.append(ConfigProblem(f"{where}.source",
                                               f"{source!r} is not 'name.table'; give a declared dbt source "
                                               "(source_name.table_name) or a db.table relation"))
         for key in ("join_key", "unixtime_col"):
             value = metric[key]
-            if value not in (None, "") and (not isinstance(value, str) or not _IDENT.match(value)):
+            if value not in (None, "") and (not isinstance(value, str) or not _IDENT.fullmatch(value)):
                 problems.append(ConfigProblem(f"{where}.{key}", f"{value!r} is not a column name"))
         flt = metric["filter"]
         if flt is not None and (not isinstance(flt, str) or ";" in flt or not flt.strip()):
@@ -339,11 +345,12 @@ def _validate_insights(raw: Any, problems: list[ConfigProblem]) -> dict[str, Any
     }
     if not isinstance(out["model_name"], str) or not out["model_name"].strip():
         problems.append(ConfigProblem("insights.model_name", "must be a non-empty name"))
-    if not isinstance(out["tables"], list) or not all(isinstance(t, str) and _IDENT.match(t) for t in out["tables"]):
+    if not isinstance(out["tables"], list) or not all(
+            isinstance(t, str) and _IDENT.fullmatch(t) for t in out["tables"]):
         problems.append(ConfigProblem("insights.tables", "must be a list of mart names without the prefix, "
                                                          "e.g. [final_metrics_table, ps_stats]"))
     if not isinstance(out["shared_users"], list) or not all(
-            isinstance(e, str) and _EMAIL.match(e) for e in out["shared_users"]):
+            isinstance(e, str) and _EMAIL.fullmatch(e) for e in out["shared_users"]):
         problems.append(ConfigProblem("insights.shared_users", "must be a list of e-mail addresses"))
     cols = out["change_schema_cols"]
     if not isinstance(cols, dict):

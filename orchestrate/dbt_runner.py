@@ -7,6 +7,13 @@
 - `ensure_profiles_dir(project_dir, given)` finds a folder with a profiles.yml, or writes one made
   from profiles.yml.example into a state folder when the user has none. The example reads every
   secret through env_var, so no secret is ever written to disk.
+
+The API key is the Trino user on Treasure Data, and dbt prints and logs the user (`dbt debug`,
+`logs/dbt.log`). dbt scrubs the value of every `DBT_ENV_SECRET_*` environment variable from all it
+prints and logs, so the td profile reads the key as `env_var('DBT_ENV_SECRET_TD_API_KEY')`, and
+`run_dbt` sets that variable from TD_API_KEY for the invocation, plus scrub-only DBT_ENV_SECRET_*
+variables holding the key and its secret half: the key shows as `*****` whichever variable a
+profile reads.
 """
 
 from __future__ import annotations
@@ -31,6 +38,10 @@ PROFILES_FILE = "profiles.yml"
 EXAMPLE_FILE = "profiles.yml.example"
 STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
 RUN_DATE_ENV = "SEGMENT_ANALYTICS_RUN_DATE"
+# dbt replaces the values of DBT_ENV_SECRET_* variables by ***** in everything it prints or logs.
+DBT_SECRET_KEY_ENV = "DBT_ENV_SECRET_TD_API_KEY"  # what profiles.yml.example's td target reads
+SCRUB_KEY_ENV = "DBT_ENV_SECRET_SEGMENT_ANALYTICS_KEY"  # scrub-only: whichever variable a profile reads
+SCRUB_KEY_PART_ENV = "DBT_ENV_SECRET_SEGMENT_ANALYTICS_KEY_PART"
 
 
 class DbtFailed(RuntimeError):
@@ -77,6 +88,7 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
     from dbt.cli.main import dbtRunner
 
     register_secret(os.environ.get(API_KEY_ENV))
+    register_secret(os.environ.get(DBT_SECRET_KEY_ENV))
     full = list(args) + ["--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
     if target:
         full += ["--target", target]
@@ -86,7 +98,7 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
     if text:
         full += ["--vars", text]
     try:
-        with _run_date_env(run_date):
+        with _run_date_env(run_date), dbt_secret_env():
             outcome = dbtRunner().invoke(full)
     finally:
         release_duckdb()
@@ -120,6 +132,34 @@ def _run_date_env(run_date: Any) -> Iterator[None]:
             os.environ[RUN_DATE_ENV] = previous
 
 
+def _secret_vars(key: str) -> dict[str, str]:
+    """The DBT_ENV_SECRET_* variables that make dbt scrub `key` (and its secret half)."""
+    values = {SCRUB_KEY_ENV: key}
+    if "/" in key and len(key.split("/", 1)[1]) >= 6:  # `<account id>/<secret>`: the secret alone too
+        values[SCRUB_KEY_PART_ENV] = key.split("/", 1)[1]
+    if not os.environ.get(DBT_SECRET_KEY_ENV):  # a user's own DBT_ENV_SECRET_TD_API_KEY is kept
+        values[DBT_SECRET_KEY_ENV] = key
+    return values
+
+
+@contextlib.contextmanager
+def dbt_secret_env() -> Iterator[None]:
+    """Expose TD_API_KEY to dbt as DBT_ENV_SECRET_TD_API_KEY (what the td profile reads) and as
+    scrub-only DBT_ENV_SECRET_* variables, so dbt prints and logs it as *****; restore afterwards."""
+    key = os.environ.get(API_KEY_ENV) or ""
+    values = _secret_vars(key) if key else {}
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def release_duckdb() -> None:
     """Close the DuckDB database dbt-duckdb keeps open for the life of the process, so the same
     process (pull writers, the report, tests) can open the file afterwards."""
@@ -141,10 +181,15 @@ def release_duckdb() -> None:
 
 def _env_var(name: str, default: str | None = None) -> str:
     value = os.environ.get(name)
+    if value is None and name == DBT_SECRET_KEY_ENV:
+        value = os.environ.get(API_KEY_ENV)  # the shim passes TD_API_KEY to dbt under this name
     if value is not None:
         return value
     if default is not None:
         return str(default)
+    if name == DBT_SECRET_KEY_ENV:
+        raise ProfileError(f"profiles.yml needs the API key: set {API_KEY_ENV} (segment-analytics passes it to "
+                           f"dbt as {DBT_SECRET_KEY_ENV}, which dbt never prints)")
     raise ProfileError(f"profiles.yml needs the environment variable {name}; set it (export {name}=...)")
 
 

@@ -2,9 +2,16 @@
 
 Create the model through the reporting API, or update the one with that name; share it with the listed
 users; trigger a full build and poll it to the end. Column types come from the warehouse schema with
-the `change_schema_cols` overrides. The publishing key (TD_API_KEY) is only ever an HTTP header: it is
-never put in the model payload, the state file or a log line. A key for the model to read data with is
-a separate, explicit opt-in (`model_api_key`), off by default — see docs/dashboard.md for the risk.
+the `change_schema_cols` overrides.
+
+Two keys, never mixed up:
+- the publishing key (TD_API_KEY) is only ever an HTTP header: never in a payload, the state file, a
+  log line or an exception;
+- the model's own key (SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY), which Insights stores with the model and
+  builds it with, is required: a dedicated key of a user who can only read the marts' database. Publish
+  stops before any request when it is missing or when it is the publishing key, and redacts it
+  everywhere. The API steps (lookup before re-sending a create or a build) are in
+  `orchestrate.insights.client`.
 """
 
 from __future__ import annotations
@@ -19,24 +26,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrate.http import ApiError, HttpClient, redact
+from orchestrate.http import HttpClient, register_secret
+from orchestrate.insights.client import DATAMODELS, DESCRIPTION, InsightsApi, PublishError
 
 log = logging.getLogger(__name__)
 
+__all__ = ["DATAMODELS", "PublishError", "publish", "publish_from_context"]
+
 INSIGHTS_GUIDANCE_BYTES = 4 * 1024**3
 WARN_FRACTION = 0.8
-DATAMODELS = "/reporting/datamodels"
 MODEL_KEY_ENV = "SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY"
 STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
-FINISHED = {"done", "failed", "canceled", "cancelled"}
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")  # \Z, not $: no trailing newline
 _OVERRIDE_TYPES = {"date": "timestamp", "text": "text", "float": "float", "bigint": "bigint"}
 
 Say = Callable[[str], None]
-
-
-class PublishError(RuntimeError):
-    """Publishing failed; the message says what the API or the warehouse reported and what to do."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class PublishResult:
     build_status: str | None = None
     sizes: list[TableSize] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)  # the create body, its key masked as ***
 
     @property
     def total_bytes(self) -> int:
@@ -207,7 +211,8 @@ def build_payload(
     *,
     model_api_key: str | None = None,
 ) -> dict[str, Any]:
-    """The create/update body. It holds the model key only when one is given explicitly."""
+    """The create body (TD's documented shape): the model key as `apikey`, the tables under
+    `datamodel`. Without `model_api_key` (dry runs only) it has no `apikey`."""
     tables: dict[str, Any] = {}
     for table in config.tables:
         typed = {name: {"type": config.overrides.get(name, insights_type(kind))} for name, kind in columns[table]}
@@ -219,7 +224,7 @@ def build_payload(
     payload: dict[str, Any] = {
         "name": config.model_name,
         "type": "elasticube",
-        "description": "Segment Analytics marts (managed by `segment-analytics publish`)",
+        "description": DESCRIPTION,
         "datamodel": {
             "datasets": {database: {"type": "presto", "database": database, "tables": tables}},
             "relations": relations,
@@ -228,6 +233,49 @@ def build_payload(
     if model_api_key:
         payload["apikey"] = model_api_key
     return payload
+
+
+def update_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """The update body: `PUT /reporting/datamodels/{oid}` takes the model's fields under a `datamodel`
+    key (TD's "Replacing the API Key for Data Models" sends `{"datamodel": {"apikey": …}}`), so the
+    key is rotated to the current model key on every publish. Name and type are not changed."""
+    fields: dict[str, Any] = {"description": payload["description"]}
+    if payload.get("apikey"):
+        fields["apikey"] = payload["apikey"]
+    fields["datasets"] = payload["datamodel"]["datasets"]
+    fields["relations"] = payload["datamodel"]["relations"]
+    return {"datamodel": fields}
+
+
+def _shown(body: dict[str, Any]) -> dict[str, Any]:
+    """A body with its key masked, for printing."""
+    shown = json.loads(json.dumps(body))
+    for holder in (shown, shown.get("datamodel") or {}):
+        if isinstance(holder, dict) and "apikey" in holder:
+            holder["apikey"] = "***"
+    return shown
+
+
+def check_model_key(client_http: HttpClient, model_api_key: str | None, *, dry_run: bool) -> str | None:
+    """The model key, registered for redaction; PublishError when it cannot be used. Missing is
+    allowed for a dry run only (None is returned)."""
+    key = (model_api_key or "").strip() or None
+    if key is None:
+        if dry_run:
+            return None
+        raise PublishError(
+            f"{MODEL_KEY_ENV} is not set: Treasure Insights builds a model with a key stored in the model. "
+            "Create a TD user that can only query the marts' database, and put that user's API key in "
+            f"{MODEL_KEY_ENV} (never TD_API_KEY, the key publish runs with). Nothing was sent"
+        )
+    register_secret(key)
+    if client_http.uses_key(key):
+        raise PublishError(
+            f"{MODEL_KEY_ENV} is the key publish runs with (TD_API_KEY): Insights would store it in the model, "
+            "where anyone who can read the model's definition could read it. Use the key of a dedicated user "
+            "that can only query the marts' database. Nothing was sent"
+        )
+    return key
 
 
 # --------------------------------------------------------------------------- state file
@@ -263,47 +311,14 @@ def _remembered_oid(path: Path | None, host: str, model_name: str) -> str | None
 # --------------------------------------------------------------------------- API steps
 
 
-def _api(client: HttpClient, method: str, path: str, what: str, body: Any = None) -> Any:
-    try:
-        return client.request(method, path, json_body=body, what=what)
-    except ApiError as error:
-        if error.status == 403:
-            raise PublishError(
-                f"403 Forbidden on {method} {path}: the key's user has no Treasure Insights access. "
-                "Give the user the 'Edit Data Models & Dashboards' Insights role (Control Panel > Users)"
-            ) from error
-        raise PublishError(f"Insights API: {error}") from error
-
-
-def find_model(client: HttpClient, name: str, remembered: str | None) -> str | None:
-    """The oid of the model called `name`: the remembered one if it still exists, else the only match."""
-    listing = _api(client, "GET", DATAMODELS, "the list of Insights models") or []
-    if isinstance(listing, dict):
-        listing = listing.get("datamodels") or listing.get("data") or []
-    matches = [str(m.get("oid")) for m in listing if isinstance(m, dict) and m.get("name") == name]
-    if remembered and remembered in matches:
-        return remembered
-    if len(matches) > 1:
-        raise PublishError(
-            f"{len(matches)} Insights models are named {name!r} (oids {', '.join(matches)}): delete the extra "
-            "ones in Treasure Insights or choose another insights.model_name"
-        )
-    return matches[0] if matches else None
+def find_model(client: HttpClient, name: str, remembered: str | None, say: Callable[[str], None] = print) -> str | None:
+    """The oid of the model called `name` (see InsightsApi.find_model)."""
+    return InsightsApi(client, say=say).find_model(name, remembered)
 
 
 def share_model(client: HttpClient, oid: str, emails: Sequence[str]) -> None:
     """PUT the full list of users the model is shared with (the API replaces the list)."""
-    try:
-        client.request("PUT", f"{DATAMODELS}/{oid}/shares", json_body={"emails": list(emails)},
-                       what=f"sharing model {oid}")
-    except ApiError as error:
-        if error.status == 403:
-            raise PublishError(f"403 Forbidden sharing model {oid}: the key's user may not share Insights models")\
-                from error
-        raise PublishError(
-            f"sharing the model with {', '.join(emails)} failed: {error}. Every address must belong to a TD user "
-            "with a Treasure Insights role; fix insights.shared_users"
-        ) from error
+    InsightsApi(client).share_model(oid, emails)
 
 
 def run_build(
@@ -315,34 +330,11 @@ def run_build(
     say: Say,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    lookup_wait: float | None = None,
 ) -> tuple[str, str]:
     """Start a full build and poll it until it finishes; (build oid, final status)."""
-    started = _api(client, "POST", f"{DATAMODELS}/{oid}/builds", f"a build of model {oid}", {"buildType": "full"})
-    build_oid = str((started or {}).get("oid") or (started or {}).get("id") or "")
-    if not build_oid:
-        raise PublishError(f"the build request for model {oid} returned no build id: {redact(started)}")
-    deadline = clock() + timeout
-    status = str((started or {}).get("status") or "pending")
-    last = ""
-    wait = min(1.0, poll_interval)
-    while status.lower() not in FINISHED:
-        if clock() > deadline:
-            raise PublishError(
-                f"build {build_oid} of model {oid} still {status!r} after {timeout:.0f}s; check it in Treasure "
-                "Insights (it keeps running there)"
-            )
-        # Short builds are seen finishing quickly; long ones are polled every `poll_interval` seconds.
-        sleep(wait)
-        wait = min(poll_interval, wait * 2)
-        info = _api(client, "GET", f"{DATAMODELS}/{oid}/builds/{build_oid}", f"build {build_oid}") or {}
-        status = str(info.get("status") or "unknown")
-        if status != last:
-            say(f"publish: build {build_oid}: {status}")
-            last = status
-        if status.lower() in ("failed", "canceled", "cancelled"):
-            detail = info.get("error") or info.get("message") or info.get("errorMessage") or "no detail given"
-            raise PublishError(f"build {build_oid} of model {oid} {status}: {redact(detail)}")
-    return build_oid, status
+    api = InsightsApi(client, say=say, sleep=sleep, lookup_wait=lookup_wait)
+    return api.run_build(oid, poll_interval=poll_interval, timeout=timeout, sleep=sleep, clock=clock)
 
 
 # --------------------------------------------------------------------------- the whole publish
@@ -360,14 +352,19 @@ def publish(
     dry_run: bool = False,
     poll_interval: float = 10.0,
     build_timeout: float = 3600.0,
+    lookup_wait: float | None = None,
     say: Say = print,
 ) -> PublishResult:
-    """Create or update the datamodel, share it, build it. Idempotent: one model per name.
+    """Create or update the datamodel, share it, build it. Idempotent: one model per name, one build
+    per publish, also when answers are lost.
 
-    `database` is the warehouse schema holding the marts (the TD database). `model_api_key` is sent
-    inside the model only when given (opt-in; the model then stores it). Raises PublishError.
+    `database` is the warehouse schema holding the marts (the TD database). `model_api_key` is the
+    model's own key (required unless `dry_run`; never the client's key). `lookup_wait`: seconds to let
+    a write whose answer was lost land before looking it up (default `LOOKUP_WAIT`). Raises
+    PublishError, before any request when the model key is missing or wrong.
     """
     config = parse_insights_config(config_insights, prefix)
+    model_key = check_model_key(client_http, model_api_key, dry_run=dry_run)
     result = PublishResult(model_name=config.model_name)
     columns: dict[str, list[tuple[str, str]]] = {}
     for table in config.tables:
@@ -391,38 +388,38 @@ def publish(
         f"{_human_bytes(result.total_bytes)} in total (Treasure Insights guidance: under 4 GB)")
     for warning in result.warnings:
         say(f"publish: WARNING: {warning}")
-    result.payload = build_payload(config, database, columns, model_api_key=model_api_key)
-    if model_api_key:
-        say("publish: WARNING: a model key is embedded in the datamodel (opt-in); Treasure Insights stores it")
+    payload = build_payload(config, database, columns, model_api_key=model_key)
+    result.payload = _shown(payload)  # what the caller gets back holds no key
     if dry_run:
         result.action = "dry-run"
-        shown = dict(result.payload)
-        if "apikey" in shown:
-            shown["apikey"] = "***"
-        say("publish: dry run, nothing sent. Payload:\n" + json.dumps(shown, indent=2, ensure_ascii=False))
+        if model_key is None:
+            say(f"publish: {MODEL_KEY_ENV} is not set: a real publish would stop here. Set it to the API key of "
+                "a dedicated user that can only query the marts' database")
+        say("publish: dry run, nothing sent. Create payload (an existing model gets PUT {\"datamodel\": {…}} "
+            "with its description, key, datasets and relations):\n"
+            + json.dumps(result.payload, indent=2, ensure_ascii=False))
         return result
 
+    api = InsightsApi(client_http, say=say, lookup_wait=lookup_wait)
     host = client_http.base_url
-    oid = find_model(client_http, config.model_name, _remembered_oid(state_path, host, config.model_name))
-    if oid is None:
-        created = _api(client_http, "POST", DATAMODELS, f"creating model {config.model_name!r}", result.payload) or {}
-        oid = str(created.get("oid") or "")
-        if not oid or created.get("name") != config.model_name:
-            raise PublishError(f"creating model {config.model_name!r} returned no model: {redact(created)}")
+    oid = api.find_model(config.model_name, _remembered_oid(state_path, host, config.model_name))
+    if oid is None:  # no model has this name yet
+        oid = api.create_model(payload, known=set())
         result.action = "created"
     else:
-        _api(client_http, "PUT", f"{DATAMODELS}/{oid}", f"model {oid}", result.payload)
+        api.update_model(oid, update_body(payload))
         result.action = "updated"
     result.oid = oid
     _write_state(state_path, host, config.model_name, oid)
-    say(f"publish: model {config.model_name!r} {result.action} (oid {oid})")
+    say(f"publish: model {config.model_name!r} {result.action} (oid {oid}); it reads TD with the model key "
+        f"({MODEL_KEY_ENV})")
     if config.shared_users:
-        share_model(client_http, oid, config.shared_users)
+        api.share_model(oid, config.shared_users)
         result.shared_with = config.shared_users
         say(f"publish: shared with {', '.join(config.shared_users)}")
-    result.build_oid, result.build_status = run_build(
-        client_http, oid, poll_interval=poll_interval, timeout=build_timeout, say=say
-    )
+    result.build_oid, result.build_status = api.run_build(oid, poll_interval=poll_interval, timeout=build_timeout)
+    if result.action == "created":
+        api.tidy_after_create(config.model_name, oid, known=set())
     say(f"publish: build {result.build_oid} {result.build_status}: model {config.model_name!r} is ready")
     return result
 
@@ -444,6 +441,7 @@ def publish_from_context(
 
     base = api_url.rstrip("/") if api_url else find_region(region).api_url
     model_key = os.environ.get(MODEL_KEY_ENV, "").strip() or None
+    register_secret(model_key)
     key = api_key_from_env(required=not dry_run) or "dry-run-no-key"
     policy = HttpPolicy() if max_rps is None else HttpPolicy(requests_per_second=max_rps)
     client = HttpClient(base, key, policy=policy, region=region or "custom")

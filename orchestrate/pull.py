@@ -7,7 +7,12 @@
    on every pull (its SQL depends on the run date; changed SQL replaces the row of that key);
 4. one `LandingBatch`, written by the warehouse writer (all or nothing).
 
-A failure before step 4 raises `PullError` and only appends a `failed` row to pull_runs.
+A failure before step 4, or in the write of step 4 itself, raises `PullError` and only appends a
+`failed` row to pull_runs (best effort), whatever the exception (the message is redacted): the
+previous landing is kept. The one exception is a failure while tidying up after the write's switch
+(`LandedUntidiedError`): that pull is landed, so it is reported as such, with a warning. One unusable
+record, statistics response or parent segment is a problem in pull_runs.problems instead (see
+`orchestrate.cdp.fetch`).
 """
 
 from __future__ import annotations
@@ -22,21 +27,22 @@ from typing import Any
 
 from orchestrate.cdp.canonical import canonical_json, canonical_rule_json, describe_rule, rule_hash
 from orchestrate.cdp.client import CdpClient
-from orchestrate.cdp.fetch import Account, fetch_account, parallel
+from orchestrate.cdp.fetch import RECORD_STATUSES, UNREADABLE, Account, fetch_account, parallel
 from orchestrate.cdp.progress import Progress
-from orchestrate.cdp.records import RecordProblem, Segment, parse_statistics
+from orchestrate.cdp.records import RecordProblem, Segment, parse_statistics, resolve_timezone
 from orchestrate.http import ApiError, redact
-from orchestrate.warehouse.base import LandingBatch, LandingWriter, Row
+from orchestrate.rules.member_sql_guard import REJECTED_PREFIX, member_sql_problem
+from orchestrate.warehouse.base import LandedUntidiedError, LandingBatch, LandingWriter, Row
 
 log = logging.getLogger("orchestrate.pull")
 
 SQL_SOURCES = ("api", "compiler", "auto")
 DIALECTS = ("duckdb", "trino")
-NO_STATISTICS_KINDS = frozenset({"funnel_stage"})
+NO_STATISTICS_KINDS = frozenset({"funnel_stage"})  # no SQL jobs for these (see _segment_sql)
 
 
 class PullError(RuntimeError):
-    """The pull could not fetch a complete account; nothing was landed."""
+    """The pull could not fetch a complete account, or could not land it; nothing was landed."""
 
 
 @dataclass
@@ -107,10 +113,11 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
     """
     latest = writer.statistics_max_dates()
     pulled = writer.successful_run_dates()
+    zones = _statistics_zones(account)
     todo: list[tuple[Segment, date | None]] = []
     for seg in account.segments:
-        if seg.kind in NO_STATISTICS_KINDS:
-            continue
+        if seg.kind == "funnel_stage" and seg.funnel_stage is None:
+            continue  # no (funnel, stage) ids known: the segment statistics route has none for stages
         last = latest.get((seg.ps_id, seg.segment_id))
         if last is None:
             todo.append((seg, None))
@@ -122,17 +129,27 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
 
     def fetch(item: tuple[Segment, date | None]) -> list[Row]:
         seg, start = item
+        notes: list[RecordProblem] = []
         try:
-            payload = client.segment_statistics(seg.ps_id, seg.segment_id, start, run_date)
-            points = parse_statistics(payload, seg.ps_id, seg.segment_id)
+            if seg.funnel_stage is not None:
+                payload = client.funnel_stage_statistics(*seg.funnel_stage, start, run_date)
+            else:
+                payload = client.segment_statistics(seg.ps_id, seg.segment_id, start, run_date)
+            points = parse_statistics(payload, seg.ps_id, seg.segment_id, zones.get(seg.ps_id, UTC), notes)
         except ApiError as exc:
-            if exc.status == 404:
-                account.problem(RecordProblem("segment_statistics", seg.segment_id, "statistics not found"))
+            if exc.status in RECORD_STATUSES or isinstance(exc, UNREADABLE):
+                reason = "statistics not found" if exc.status == 404 else f"statistics not read: {exc}"
+                account.problem(RecordProblem("segment_statistics", seg.segment_id, reason))
                 return []
             raise
+        except UNREADABLE as exc:
+            account.problem(RecordProblem("segment_statistics", seg.segment_id, f"statistics unreadable: {exc}"))
+            return []
         except RecordProblem as exc:
             account.problem(exc)
             return []
+        for note in notes:
+            account.problem(note)
         return [
             {"ps_id": p.ps_id, "segment_id": p.segment_id, "stat_date": p.stat_date, "population": p.population,
              "measured": p.measured, "fetched_at": fetched_at}
@@ -143,6 +160,34 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
     rows = [row for chunk in parallel(todo, fetch, workers, progress) for row in chunk]
     progress.close()
     return rows
+
+
+def _statistics_zones(account: Account) -> dict[str, Any]:
+    """Each parent segment's zone for statistics days; UTC (and a problem) when absent or unknown."""
+    zones: dict[str, Any] = {}
+    for ps in account.parent_segments:
+        zone, reason = resolve_timezone(ps.timezone)
+        zones[ps.ps_id] = zone
+        if reason is not None and any(s.ps_id == ps.ps_id for s in account.segments):
+            account.problem(RecordProblem("parent_segment_timezone", ps.ps_id, reason))
+    return zones
+
+
+def _rule_hashes(account: Account) -> dict[str, str]:
+    """segment id → rule hash; a rule that cannot be hashed or described is a problem, not a crash."""
+    hashes: dict[str, str] = {}
+    kept: list[Segment] = []
+    for seg in account.segments:
+        try:
+            hashes[seg.segment_id] = rule_hash(seg.rule)
+            canonical_rule_json(seg.rule)
+            describe_rule(seg.rule)
+        except (TypeError, ValueError, RecursionError) as exc:
+            account.problem(RecordProblem("segment", seg.segment_id, f"rule cannot be read: {type(exc).__name__}"))
+            continue
+        kept.append(seg)
+    account.segments = kept
+    return hashes
 
 
 def _first_missing_day(last_stat: date, run_date: date, pulled: set[date]) -> date | None:
@@ -166,16 +211,29 @@ class _SqlJob:
 
 
 def _compile(job: _SqlJob, dialect: str, now: datetime, rules_by_id: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(sql, error) from the project's compiler."""
+    """(sql, error) from the project's compiler; SQL the member-SQL guard refuses is an error too."""
     try:
         from orchestrate.rules import compile_rule
 
         sql = compile_rule(job.rule, audience_id=job.ps_id, dialect=dialect, now=now,  # type: ignore[arg-type]
                            resolve_reference=lambda ref: rules_by_id[str(ref)], segment_id=job.segment_id,
                            timezone=job.timezone)
-        return sql, None
     except Exception as exc:  # noqa: BLE001 - any compiler failure is recorded, never fatal
         return None, redact(f"{type(exc).__name__}: {exc}")[:2000]
+    problem = member_sql_problem(sql, job.ps_id, dialect)
+    if problem is not None:
+        return None, redact(f"{REJECTED_PREFIX} compiled SQL {problem}")[:2000]
+    return sql, None
+
+
+def _guard_api_sql(job: _SqlJob, sql: str | None, error: str | None) -> tuple[str | None, str | None]:
+    """The API's answer through the member-SQL guard: refused SQL is landed as an error, never as SQL."""
+    if sql is None:
+        return None, error
+    problem = member_sql_problem(sql, job.ps_id, "trino")
+    if problem is None:
+        return sql, None
+    return None, redact(f"{REJECTED_PREFIX} API SQL {problem}")[:2000]
 
 
 def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql_source: str, dialect: str,
@@ -186,34 +244,54 @@ def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql
     API SQL is requested once per (ps_id, rule_hash), ever. The compiler is local and free, so every
     rule is compiled on every pull: its SQL bakes in the run date for relative time windows, and a
     row whose SQL changed replaces the old one (same key).
+
+    Every SQL passes `orchestrate.rules.member_sql_guard` first (one SELECT over the parent segment's
+    own tables). An API answer it refuses is landed as an `error` (never as SQL), is a `segment_sql`
+    problem naming each segment of that rule, and the compiler's SQL is landed in its place (also
+    with segment_sql_source `api`; dbt uses it only for refused API SQL) when the rule compiles.
     """
     existing = writer.existing_sql_keys()
     use_compiler = sql_source in ("compiler", "auto")
-    compiled_before = writer.compiled_sql() if use_compiler else {}
+    compiled_before = writer.compiled_sql() if use_compiler or any(k[2] == "compiler" for k in existing) else {}
     timezones = {p.ps_id: p.timezone for p in account.parent_segments}
     rules_by_id = {s.segment_id: s.rule for s in account.segments}
     jobs: dict[tuple[str, str], _SqlJob] = {}
+    segment_ids: dict[tuple[str, str], list[str]] = {}
     for seg in account.segments:
         if seg.kind in NO_STATISTICS_KINDS:
             continue
         key = (seg.ps_id, hashes[seg.segment_id])
         jobs.setdefault(key, _SqlJob(seg.ps_id, key[1], seg.rule, seg.segment_id, seg.kind,
                                      timezones.get(seg.ps_id)))
+        segment_ids.setdefault(key, []).append(seg.segment_id)
     rows: list[Row] = []
     replaced: list[tuple[str, str, str]] = []
     api_jobs: list[_SqlJob] = []
+    compiled: dict[tuple[str, str], bool] = {}
+
+    def compile_job(job: _SqlJob) -> bool:
+        """Compile `job` (once), keep its row when new or changed; True when it gave usable SQL."""
+        key = (job.ps_id, job.rule_hash)
+        if key not in compiled:
+            sql, error = _compile(job, dialect, now, rules_by_id)
+            landed = (*key, "compiler")
+            changed = landed in existing and compiled_before.get(key) != sql
+            if landed not in existing or changed:
+                rows.append({"ps_id": job.ps_id, "rule_hash": job.rule_hash, "sql_source": "compiler",
+                             "dialect": dialect, "segment_sql": sql, "error": error, "fetched_at": fetched_at})
+                if changed:
+                    replaced.append(landed)
+            if error is not None and error.startswith(REJECTED_PREFIX):
+                for segment_id in segment_ids[key]:
+                    account.problem(RecordProblem("segment_sql", segment_id, error[:500]))
+            compiled[key] = sql is not None
+        return compiled[key]
+
     for (ps_id, digest), job in jobs.items():
         compiled_ok = False
-        if use_compiler:
-            sql, error = _compile(job, dialect, now, rules_by_id)
-            compiled_ok = sql is not None
-            key = (ps_id, digest, "compiler")
-            changed = key in existing and compiled_before.get((ps_id, digest)) != sql
-            if key not in existing or changed:
-                rows.append({"ps_id": ps_id, "rule_hash": digest, "sql_source": "compiler", "dialect": dialect,
-                             "segment_sql": sql, "error": error, "fetched_at": fetched_at})
-                if changed:
-                    replaced.append(key)
+        # in `api` mode a compiler row exists only as the stand-in for a refused API answer
+        if use_compiler or (ps_id, digest, "compiler") in existing:
+            compiled_ok = compile_job(job)
         if (ps_id, digest, "api") in existing:
             continue
         if sql_source == "api" or (sql_source == "auto" and not compiled_ok):
@@ -227,11 +305,22 @@ def _segment_sql(client: CdpClient, account: Account, writer: LandingWriter, sql
             if exc.status is None or exc.status in (401, 403):
                 raise
             sql, error = None, str(exc)[:2000]
+        sql, error = _guard_api_sql(job, sql, error)
         return {"ps_id": job.ps_id, "rule_hash": job.rule_hash, "sql_source": "api", "dialect": "trino",
                 "segment_sql": sql, "error": error, "fetched_at": fetched_at}
 
-    rows.extend(parallel(api_jobs, request, workers, progress))
+    api_rows = parallel(api_jobs, request, workers, progress)
     progress.close()
+    rows.extend(api_rows)
+    for job, row in zip(api_jobs, api_rows, strict=True):
+        error = row["error"]
+        if error is None or not error.startswith(REJECTED_PREFIX):
+            continue
+        # `auto` asked the API because the rule did not compile; `api` falls back to the compiler
+        fallback = sql_source == "api" and compile_job(job)
+        outcome = "the compiler's SQL is used instead" if fallback else "the segment has no usable member SQL"
+        for segment_id in segment_ids[(job.ps_id, job.rule_hash)]:
+            account.problem(RecordProblem("segment_sql", segment_id, f"{error[:500]}; {outcome}"))
     return rows, len(api_jobs), replaced
 
 
@@ -264,14 +353,14 @@ def run_pull(
         account = fetch_account(client, v5_flag, workers=workers, progress=progress)
         fetched_at = datetime.now(UTC).replace(tzinfo=None)
         audit = _audit(pull_id, run_date, fetched_at)
-        hashes = {s.segment_id: rule_hash(s.rule) for s in account.segments}
+        hashes = _rule_hashes(account)
         ps_rows, folder_rows, segment_rows = account_rows(account, audit, hashes)
         stat_rows = _statistics(client, account, writer, run_date, fetched_at, workers, progress,
                                 statistics_refresh_days)
         sql_rows, sql_requests, replaced_sql = _segment_sql(client, account, writer, sql_source, dialect,
                                                             compile_now, fetched_at, workers, progress, hashes)
-    except (ApiError, ValueError) as exc:
-        message = redact(exc)
+    except Exception as exc:  # noqa: BLE001 - any failure before landing is recorded as a failed pull
+        message = _failure_message(exc)
         log.error("pull failed, previous landing kept: %s", message)
         result.status = "failed"
         result.requests = client.request_count - requests_before
@@ -290,7 +379,17 @@ def run_pull(
     result.requests = client.request_count - requests_before
     batch = LandingBatch(pull_id, run_date, fetched_at, ps_rows, folder_rows, segment_rows, sql_rows, stat_rows,
                          _run_row(result, started_at), replaced_sql_keys=replaced_sql)
-    writer.write(batch)
+    try:
+        writer.write(batch)
+    except LandedUntidiedError as exc:  # the switch is written: this pull is the landing now
+        log.warning("%s; readers see this pull, and the next pull deletes what was left behind", redact(exc))
+    except Exception as exc:  # noqa: BLE001 - a failed write is recorded as a failed pull, like a failed fetch
+        message = f"landing write failed: {_failure_message(exc)}"
+        log.error("pull failed, previous landing kept: %s", message)
+        result.status = "failed"
+        result.problems.append({"kind": "pull", "id": None, "reason": message})
+        _record_failure(writer, result, started_at)
+        raise PullError(f"pull failed, previous landing kept: {message}") from None
     for problem in result.problems:
         log.warning("problem: %s %s: %s", problem.get("kind"), problem.get("id"), problem.get("reason"))
     log.info(result.summary())
@@ -305,6 +404,11 @@ def _run_row(result: PullResult, started_at: datetime) -> Row:
         "folders": result.folders, "segments": result.segments, "requests": result.requests,
         "problems": json.dumps(result.problems, ensure_ascii=False, sort_keys=True),
     }
+
+
+def _failure_message(exc: BaseException) -> str:
+    """One redacted line: the message alone for errors written for people, else the type too."""
+    return redact(exc if isinstance(exc, ApiError | ValueError) else f"{type(exc).__name__}: {exc}")
 
 
 def _record_failure(writer: LandingWriter, result: PullResult, started_at: datetime) -> None:

@@ -3,8 +3,13 @@
     profile is first a member, closed (dbt_valid_to) on the run date it is no longer one. A profile
     that comes back gets a new interval. Storage grows with membership *changes*, not with days:
     rows = current memberships + every closed stay (sizing: snapshots/_snapshots.yml).
-    A selected segment whose membership is unknown this run (no usable member SQL, or its record
-    could not be landed) keeps its open stays: unknown is not empty.
+
+    Unknown is not empty. Membership is known this run only for the selected segments with usable
+    member SQL (int_segment_members); every other segment keeps its open stays unchanged: its
+    parent segment not landed (out of `filters.v5_flag`'s scope, unusable, 403), its record not
+    landed, no usable member SQL, or not selected by the filters. Its stays are closed only when
+    the rule history has closed the segment as deleted (snp_segment_rules: the API reported it
+    gone, macros/history/known_deleted.sql), so both histories share one notion of "deleted".
 -#}
 {% snapshot snp_segment_membership %}
 {{ config(
@@ -14,8 +19,7 @@
     hard_deletes='invalidate',
 ) }}
 -- depends_on: {{ ref('int_segments__selected') }}
--- depends_on: {{ ref('stg_cdp__parent_segments') }}
--- depends_on: {{ source('cdp_landing', 'cdp_landing__pull_runs') }}
+-- depends_on: {{ ref('snp_segment_rules') }}
 
 {% if history_snapshot_is_behind(this) %}
 
@@ -33,19 +37,18 @@ select
 from {{ ref('int_segment_members') }}
 
 {% if history_snapshot_exists(this) %}
--- membership unknown this run (no usable member SQL, or the record could not be landed):
--- keep the open stays rather than recording every member as having left
+-- membership not known this run: keep the open stays, unless the segment was deleted
 union all
 
 select segment_id, profile_id, ps_id
 from {{ this }}
 where dbt_valid_to is null
-    and (
-        segment_id in (
-            select segment_id from {{ ref('int_segments__selected') }}
-            where is_selected and member_sql is null
-        )
-        or segment_id in {{ history_unusable_segment_ids(this) }}
+    and segment_id not in (
+        select segment_id from {{ ref('int_segments__selected') }}
+        where is_selected and member_sql is not null and segment_id is not null
+    )
+    and segment_id not in (
+        {{ history_deleted_segments(ref('snp_segment_rules')) }}
     )
 {% endif %}
 

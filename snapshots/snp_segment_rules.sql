@@ -1,10 +1,13 @@
 {#-
     Rule versions: one row per segment per version of its meaning-bearing rule.
     - A new version only when `rule_hash` changes (key order, whitespace, descriptions are not changes).
-    - A segment missing from a pull that did land its parent segment is closed (deleted).
-    - Segments of parent segments absent from this pull (not fetched: filters, API version), and
-      segments the pull saw but could not land (listed in its problems), are carried over
-      unchanged: scoping a pull or one unusable record never reads as a deletion.
+    - A segment missing from a pull is closed (deleted) only when the API reported it gone: the
+      pull landed its parent segment completely, under the API version the segment was last landed
+      from (hist_api_populations), and reported no problem naming the segment
+      (macros/history/known_deleted.sql).
+    - Every other segment the pull did not land is carried over unchanged: its parent segment out
+      of the pull's scope (`filters.v5_flag`), unusable or unreadable (403), landed with problems or
+      under another API version, or the segment itself unusable: unknown is not deleted.
     - dbt_valid_from / dbt_valid_to are run dates (snapshot_get_time is the run date).
 -#}
 {% snapshot snp_segment_rules %}
@@ -15,6 +18,7 @@
     hard_deletes='invalidate',
 ) }}
 -- depends_on: {{ source('cdp_landing', 'cdp_landing__pull_runs') }}
+-- depends_on: {{ ref('hist_api_populations') }}
 
 {%- set columns = [
     'segment_id', 'ps_id', 'ps_name', 'folder_id', 'folder_name', 'segment_name', 'api_version',
@@ -90,14 +94,44 @@ from segment_versions_now
 {% if history_snapshot_exists(this) %}
 union all
 
+-- open versions of segments this pull did not land, unless the API reported them deleted
+{%- set sightings_relation = load_relation(ref('hist_api_populations')) -%}
+{%- set open_segments -%}
+    select
+        open_rows.segment_id,
+        open_rows.ps_id,
+        {% if sightings_relation is not none -%}
+        coalesce(last_sightings.api_version, open_rows.api_version)
+        {%- else -%}
+        open_rows.api_version
+        {%- endif %} as api_version
+    from {{ this }} as open_rows
+    {%- if sightings_relation is not none %}
+    left join (
+        -- the API version each segment was last landed from (hist_api_populations: every landed
+        -- segment per run date; earlier runs only, as this run's rows are of landed segments)
+        select segment_id, api_version
+        from (
+            select
+                segment_id,
+                api_version,
+                row_number() over (partition by segment_id order by run_date desc) as recency
+            from {{ ref('hist_api_populations') }}
+            where api_version is not null
+        ) as sightings
+        where recency = 1
+    ) as last_sightings
+        on last_sightings.segment_id = open_rows.segment_id
+    {%- endif %}
+    where open_rows.dbt_valid_to is null
+{%- endset %}
 select {{ columns | join(', ') }}
 from {{ this }}
 where dbt_valid_to is null
-    and (
-        ps_id not in (select ps_id from landed_parent_segments where ps_id is not null)
-        or segment_id in {{ history_unusable_segment_ids(this) }}
+    and segment_id not in (select segment_id from segment_versions_now where segment_id is not null)
+    and segment_id not in (
+        {{ history_known_deleted_segments(open_segments) }}
     )
-    and segment_id not in (select segment_id from segment_versions_now)
 {% endif %}
 
 {% endif %}

@@ -9,7 +9,8 @@
 
 
 {#- Every problem of a `segment_analytics` mapping as (field, message) pairs, in the order
-    orchestrate/config.py reports them. An invalid regex raises at once (Jinja cannot catch). -#}
+    orchestrate/config.py reports them. Filter regexes are also tried by the target's engine
+    (one query, when executing). -#}
 {% macro sa_config_problems(raw, run_date=none) -%}
   {%- set problems = [] -%}
   {%- if raw is none -%}{%- set raw = {} -%}{%- endif -%}
@@ -21,12 +22,13 @@
                       'insights'] -%}
   {%- do sa_config_unknown_keys(raw, top_keys, '', problems) -%}
   {%- set cfg = sa_cfg(raw) -%}
-  {%- set ident = '^[A-Za-z_][A-Za-z0-9_]*$' -%}
-  {%- set lower_ident = '^[a-z_][a-z0-9_]*$' -%}
-  {%- if cfg['project_prefix'] is not string or not modules.re.match(lower_ident, cfg['project_prefix']) -%}
+  {#- full matches: `^...$` with re.match would let a trailing newline through -#}
+  {%- set ident = '[A-Za-z_][A-Za-z0-9_]*' -%}
+  {%- set lower_ident = '[a-z_][a-z0-9_]*' -%}
+  {%- if cfg['project_prefix'] is not string or not modules.re.fullmatch(lower_ident, cfg['project_prefix']) -%}
     {%- do problems.append(('project_prefix', sa_repr(cfg['project_prefix']) ~ ' is not a lower-case SQL identifier ([a-z_][a-z0-9_]*); use letters, digits and _')) -%}
   {%- endif -%}
-  {%- if cfg['profile_id_column'] is not string or not modules.re.match(ident, cfg['profile_id_column']) -%}
+  {%- if cfg['profile_id_column'] is not string or not modules.re.fullmatch(ident, cfg['profile_id_column']) -%}
     {%- do problems.append(('profile_id_column', sa_repr(cfg['profile_id_column']) ~ ' is not a SQL identifier; use letters, digits and _')) -%}
   {%- endif -%}
   {%- do sa_config_choice(cfg['segment_sql_source'], ['api', 'compiler', 'auto'], 'segment_sql_source', problems) -%}
@@ -36,7 +38,7 @@
       {%- do problems.append((key, sa_repr(cfg[key]) ~ ' is not a boolean; use true or false')) -%}
     {%- endif -%}
   {%- endfor -%}
-  {%- if cfg['landing_schema'] is not none and (cfg['landing_schema'] is not string or not modules.re.match(ident, cfg['landing_schema'])) -%}
+  {%- if cfg['landing_schema'] is not none and (cfg['landing_schema'] is not string or not modules.re.fullmatch(ident, cfg['landing_schema'])) -%}
     {%- do problems.append(('landing_schema', sa_repr(cfg['landing_schema']) ~ ' is not a SQL identifier; use letters, digits and _')) -%}
   {%- endif -%}
 
@@ -47,9 +49,7 @@
   {%- else -%}
     {%- do sa_config_unknown_keys(filters or {}, ['v5_flag', 'ps_to_include', 'folders_to_include', 'segments_to_include'], 'filters.', problems) -%}
     {%- do sa_config_choice(cfg['filters']['v5_flag'], ['v5', 'v4', 'both'], 'filters.v5_flag', problems) -%}
-    {%- for key in ['ps_to_include', 'folders_to_include', 'segments_to_include'] -%}
-      {%- do sa_config_regex((filters or {}).get(key), 'filters.' ~ key, problems) -%}
-    {%- endfor -%}
+    {%- do sa_config_regexes(filters or {}, ['ps_to_include', 'folders_to_include', 'segments_to_include'], problems) -%}
   {%- endif -%}
 
   {#- time_window -#}
@@ -61,7 +61,7 @@
     {%- set w = cfg['time_window'] -%}
     {%- do sa_config_choice(w['type'], ['none', 'interval', 'range'], 'time_window.type', problems) -%}
     {%- if w['type'] == 'interval' -%}
-      {%- if w['lookback'] is not string or not modules.re.match('^-[1-9][0-9]*[smhdwMqy]$', w['lookback']) -%}
+      {%- if w['lookback'] is not string or not modules.re.fullmatch('-[1-9][0-9]*[smhdwMqy]', w['lookback']) -%}
         {%- do problems.append(('time_window.lookback', sa_repr(w['lookback']) ~ ' is not a lookback; use a negative count and a unit (s m h d w M q y), e.g. -30d, -2w, -20M')) -%}
       {%- endif -%}
       {%- if w['anchor'] != 'now' -%}{%- do sa_config_date(w['anchor'], 'time_window.anchor', problems) -%}{%- endif -%}
@@ -94,7 +94,7 @@
         {%- endfor -%}
         {%- set name = item.get('metric') -%}
         {%- if name is not none and name != '' -%}
-          {%- if name is not string or not modules.re.match(lower_ident, name) -%}
+          {%- if name is not string or not modules.re.fullmatch(lower_ident, name) -%}
             {%- do problems.append((where ~ '.metric', sa_repr(name) ~ ' is not a lower-case identifier; it becomes column names (<metric>_total ...), so use [a-z_][a-z0-9_]*')) -%}
           {%- elif name in seen -%}
             {%- do problems.append((where ~ '.metric', 'duplicate metric name ' ~ sa_repr(name) ~ ' (also metrics[' ~ seen[name] ~ ']); give each metric a unique name')) -%}
@@ -109,19 +109,19 @@
         {%- if agg == 'count_distinct' and agg_col == '1' -%}
           {%- do problems.append((where ~ '.agg_col_name', "count_distinct needs a column to count distinct values of, not '1'")) -%}
         {%- endif -%}
-        {%- if agg_col != '1' and not modules.re.match(ident, agg_col) -%}
+        {%- if agg_col != '1' and not modules.re.fullmatch(ident, agg_col) -%}
           {%- do problems.append((where ~ '.agg_col_name', sa_repr(agg_col) ~ " is not a column name; use '1' for row counts or a column of the source table")) -%}
         {%- endif -%}
         {%- set src = item.get('source') -%}
         {%- if src is not none and src != '' -%}
           {%- set parts = (src | string).split('.') -%}
-          {%- if parts | length != 2 or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*[.][A-Za-z_][A-Za-z0-9_]*$', src | string) -%}
+          {%- if parts | length != 2 or not modules.re.fullmatch(ident ~ '[.]' ~ ident, src | string) -%}
             {%- do problems.append((where ~ '.source', sa_repr(src) ~ " is not 'name.table'; give a declared dbt source (source_name.table_name) or a db.table relation")) -%}
           {%- endif -%}
         {%- endif -%}
         {%- for key in ['join_key', 'unixtime_col'] -%}
           {%- set value = item.get(key) -%}
-          {%- if value is not none and value != '' and (value is not string or not modules.re.match(ident, value)) -%}
+          {%- if value is not none and value != '' and (value is not string or not modules.re.fullmatch(ident, value)) -%}
             {%- do problems.append((where ~ '.' ~ key, sa_repr(value) ~ ' is not a column name')) -%}
           {%- endif -%}
         {%- endfor -%}
@@ -168,8 +168,20 @@
   {{ exceptions.raise_compiler_error('invalid configuration (' ~ problems | length ~ ' problem(s)):\n' ~ lines | join('\n')) }}
 {%- endmacro %}
 
+{#- Python's repr() of a string (quotes, escapes of newlines, tabs and other non-printable
+    characters), so a trailing newline or a zero-width space shows in the message. -#}
 {% macro sa_repr(value) -%}
-  {%- if value is string -%}{{ return("'" ~ value ~ "'") }}{%- elif value is none -%}{{ return('None') }}{%- else -%}{{ return(value | string) }}{%- endif -%}
+  {%- if value is string -%}
+    {%- set quote = '"' if ("'" in value and '"' not in value) else "'" -%}
+    {%- set chars = [] -%}
+    {%- for c in value -%}
+      {%- if c == quote -%}{%- do chars.append('\\' ~ c) -%}
+      {%- elif c.isprintable() and c != '\\' -%}{%- do chars.append(c) -%}
+      {%- else -%}{%- do chars.append(c.encode('unicode_escape').decode('ascii')) -%}
+      {%- endif -%}
+    {%- endfor -%}
+    {{ return(quote ~ chars | join('') ~ quote) }}
+  {%- elif value is none -%}{{ return('None') }}{%- else -%}{{ return(value | string) }}{%- endif -%}
 {%- endmacro %}
 
 {% macro sa_config_unknown_keys(mapping, known, prefix, problems) -%}
@@ -184,26 +196,64 @@
   {%- endif -%}
 {%- endmacro %}
 
-{#- Jinja has no try/except, so an invalid regex stops validation here with its own error (after
-    listing the problems found so far). -#}
-{% macro sa_config_regex(value, field, problems) -%}
-  {%- if value is none -%}{{ return(none) }}{%- endif -%}
-  {%- if value is not string -%}
-    {%- do problems.append((field, sa_repr(value) ~ " is not a string; give a lower-case regex or '' for all")) -%}
-    {{ return(none) }}
+{#- The filter regexes of `filters` (keys in `keys`): a string in the portable subset
+    (sa_regex_problem: the syntax RE2 and Joni both read, no repeated group that repeats, at most
+    500 characters) that the target's own regex library accepts (sa_regex_probe, one query for all,
+    on the pattern as it will run: sa_regex_pattern), and no upper-case letter outside escapes.
+    Problems are appended in key order, as orchestrate/config.py reports them. -#}
+{% macro sa_config_regexes(filters, keys, problems) -%}
+  {%- set checks = [] -%}
+  {%- for key in keys -%}
+    {%- set value = filters.get(key) -%}
+    {%- set field = 'filters.' ~ key -%}
+    {%- if value is none or value == '' -%}
+      {%- do checks.append({'field': field, 'value': value, 'problems': [], 'probe': false}) -%}
+    {%- elif value is not string -%}
+      {%- do checks.append({'field': field, 'value': value, 'problems': [sa_repr(value) ~ " is not a string; give a lower-case regex or '' for all"], 'probe': false}) -%}
+    {%- else -%}
+      {%- set found = sa_regex_problem(value) -%}
+      {%- set check = {'field': field, 'value': value, 'problems': [], 'probe': found is none} -%}
+      {%- if found is not none -%}
+        {%- do check['problems'].append('invalid regex ' ~ sa_repr(value) ~ ' (' ~ found ~ "); fix the pattern or use '' for all") -%}
+      {%- endif -%}
+      {%- do checks.append(check) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set probed = checks | selectattr('probe') | list -%}
+  {%- if probed and execute -%}
+    {%- set columns = [] -%}
+    {%- for check in probed -%}
+      {%- do columns.append(sa_regex_probe(sa_string_literal(sa_regex_pattern(check['value'])))) -%}
+    {%- endfor -%}
+    {%- set row = run_query('select ' ~ columns | join(', ')).rows[0] -%}
+    {%- for check in probed -%}
+      {%- if not row[loop.index0] -%}
+        {%- do check['problems'].append('invalid regex ' ~ sa_repr(check['value']) ~ ' (' ~ sa_regex_engine() ~ " rejects it); fix the pattern or use '' for all") -%}
+      {%- endif -%}
+    {%- endfor -%}
   {%- endif -%}
-  {%- set pending = problems + [(field, 'invalid regex ' ~ sa_repr(value) ~ "; fix the pattern or use '' for all")] -%}
-  {%- set lines = [] -%}
-  {%- for f, m in pending -%}{%- do lines.append('  - segment_analytics.' ~ f ~ ': ' ~ m) -%}{%- endfor -%}
-  {%- do try_or_compiler_error('invalid configuration (' ~ pending | length ~ ' problem(s)):\n' ~ lines | join('\n'), modules.re.compile, value) -%}
-  {%- if value != value | lower -%}
-    {%- do problems.append((field, sa_repr(value) ~ ' has upper-case letters; names are lower-cased before matching, so write the regex in lower case')) -%}
-  {%- endif -%}
+  {%- for check in checks -%}
+    {%- for message in check['problems'] -%}{%- do problems.append((check['field'], message)) -%}{%- endfor -%}
+    {%- if check['value'] is string and sa_regex_unescaped(check['value']) != sa_regex_unescaped(check['value']) | lower -%}
+      {%- do problems.append((check['field'], sa_repr(check['value']) ~ ' has upper-case letters; names are lower-cased before matching, so write the regex in lower case')) -%}
+    {%- endif -%}
+  {%- endfor -%}
 {%- endmacro %}
+
+{#- The pattern without its escapes (\S, \p{Greek} ... are not upper-case letters to match). -#}
+{% macro sa_regex_unescaped(pattern) -%}
+  {{ return(modules.re.sub('\\\\(?:x[0-9A-Fa-f]{2}|[pP](?:[A-Z]|\\{[A-Za-z]+\\})|.)', '', pattern)) }}
+{%- endmacro %}
+
+{% macro sa_regex_engine() -%}
+  {{ return(adapter.dispatch('sa_regex_engine', 'segment_analytics')()) }}
+{%- endmacro %}
+{% macro default__sa_regex_engine() -%}{{ return('Trino (Joni)') }}{%- endmacro %}
+{% macro duckdb__sa_regex_engine() -%}{{ return('RE2 (DuckDB)') }}{%- endmacro %}
 
 {#- Appends a problem and returns false when `value` is not a real YYYY-MM-DD date. -#}
 {% macro sa_config_date(value, field, problems) -%}
-  {%- if value is not string or not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value) -%}
+  {%- if value is not string or not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
     {%- do problems.append((field, sa_repr(value) ~ ' is not a date; use YYYY-MM-DD')) -%}
     {{ return(false) }}
   {%- endif -%}

@@ -1,8 +1,14 @@
 {#- Every landed segment with its parent segment and folder, `is_selected` from the filters, and
     the member SQL chosen by `segment_sql_source`. Filter regexes are rendered as escaped string
-    literals and searched in lower-cased names (as REGEXP_LIKE does). -#}
+    literals and searched in lower-cased names (as REGEXP_LIKE does).
+    Landed SQL that the build-time member-SQL guard refuses (macros/pipeline/sa_member_sql_guard.sql)
+    is never member SQL: the segment gets null member_sql and the refusal in member_sql_problem,
+    every other segment is unaffected, and everything downstream (int_segment_members, the
+    membership snapshot, the report) reads this one verdict. -#}
 {%- set cfg = sa_cfg() -%}
 {%- set filters = cfg['filters'] -%}
+{%- set rejections = sa_member_sql_rejections(ref('stg_cdp__segment_sql'), ref('stg_cdp__segments')) -%}
+{%- set rejected_prefix = sa_member_sql_rejected_prefix() -%}
 
 with segments as (
     select * from {{ ref('stg_cdp__segments') }}
@@ -26,7 +32,12 @@ folders_matching_filter as (
     group by folder_id, ps_id
 ),
 
-latest_sql_per_rule as (
+member_sql_rejections as (
+    -- landed SQL the build-time guard refuses (listed at compile time from the landed text)
+    {{ sa_member_sql_rejections_select(rejections) }}
+),
+
+ranked_sql_per_rule as (
     -- the newest usable row per (parent segment, rule, source) written for this engine's dialect
     select
         ps_id,
@@ -40,6 +51,24 @@ latest_sql_per_rule as (
         ) as recency
     from {{ ref('stg_cdp__segment_sql') }}
     where dialect = {{ sa_string_literal(sa_sql_dialect()) }}
+        -- the API's errors and refusals (no SQL) explain a segment whatever the engine's dialect
+        or (sql_source = 'api' and segment_sql is null)
+),
+
+latest_sql_per_rule as (
+    -- a refused SQL is no SQL: its refusal becomes the row's error
+    select
+        ranked.ps_id,
+        ranked.rule_hash,
+        ranked.sql_source,
+        case when rejected.problem is null then ranked.segment_sql end as segment_sql,
+        coalesce(rejected.problem, ranked.sql_error) as sql_error,
+        ranked.recency
+    from ranked_sql_per_rule as ranked
+    left join member_sql_rejections as rejected
+        on rejected.ps_id = ranked.ps_id
+        and rejected.rule_hash = ranked.rule_hash
+        and rejected.sql_source = ranked.sql_source
 ),
 
 sql_per_rule as (
@@ -103,22 +132,44 @@ segments_enriched as (
         and sql_per_rule.rule_hash = segments.rule_hash
 ),
 
+segments_with_refusals as (
+    select
+        *,
+        coalesce(substr(api_error, 1, {{ rejected_prefix | length }}) = {{ sa_string_literal(rejected_prefix) }}, false)
+            as api_refused,
+        coalesce(substr(compiler_error, 1, {{ rejected_prefix | length }}) = {{ sa_string_literal(rejected_prefix) }}, false)
+            as compiler_refused
+    from segments_enriched
+),
+
 segments_with_sql as (
     select
         *,
         coalesce(version_matches and ps_matches and folder_matches and segment_matches, false) as is_selected,
         {% if cfg['segment_sql_source'] == 'api' -%}
-        api_sql as member_sql,
-        case when api_sql is not null then 'api' end as member_sql_source,
+        -- the compiler's SQL stands in only where the guard refused the API's SQL
+        coalesce(api_sql, case when api_refused then compiler_sql end) as member_sql,
+        case
+            when api_sql is not null then 'api'
+            when api_refused and compiler_sql is not null then 'compiler'
+        end as member_sql_source,
+        coalesce(api_error, compiler_error) as sql_error,
         {%- elif cfg['segment_sql_source'] == 'compiler' -%}
         compiler_sql as member_sql,
         case when compiler_sql is not null then 'compiler' end as member_sql_source,
+        coalesce(compiler_error, api_error) as sql_error,
         {%- else -%}
         coalesce(compiler_sql, api_sql) as member_sql,
         case when compiler_sql is not null then 'compiler' when api_sql is not null then 'api' end as member_sql_source,
+        -- the API was asked because the rule did not compile: its refusal is the news
+        coalesce(case when api_refused then api_error end, compiler_error, api_error) as sql_error,
         {%- endif %}
-        coalesce(compiler_error, api_error) as sql_error
-    from segments_enriched
+        case
+            when api_refused and compiler_refused then api_error || '; ' || compiler_error
+            when api_refused then api_error
+            when compiler_refused then compiler_error
+        end as sql_refusal
+    from segments_with_refusals
 )
 
 select
@@ -145,5 +196,6 @@ select
         when member_sql is not null then null
         when sql_error is not null then sql_error
         else {{ sa_string_literal('no member SQL landed for this rule, dialect ' ~ sa_sql_dialect() ~ ' and segment_sql_source ' ~ cfg['segment_sql_source']) }}
-    end as member_sql_problem
+    end as member_sql_problem,
+    sql_refusal as member_sql_refusal
 from segments_with_sql

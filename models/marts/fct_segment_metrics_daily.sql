@@ -3,6 +3,7 @@
     materialized=('incremental' if sa_cfg()['membership_basis'] == 'point_in_time' else 'table'),
     incremental_strategy='delete+insert',
     unique_key=['segment_id', 'event_date', 'metric_name'],
+    full_refresh=false,
     pre_hook="{{ sa_metrics_daily_pre_delete() }}",
 ) }}
 {#- Segment × event day × metric (long), selected segments only. A profile's per-day events count
@@ -19,7 +20,13 @@
     computed event day on are (re)computed, and each behaviour table is scanned only from the
     earliest such day (a new segment or metric gets every day of the window; then the other
     segments still join only their new days). Earlier days are history and stay, also after they
-    leave the time window. -#}
+    leave the time window: --full-refresh (full_refresh=false, so dbt never drops the table)
+    recomputes every selected pair over the window only, deleting its rows inside the window first
+    and keeping every day outside it; switching the basis back to point_in_time recomputes the
+    window the same way on the next build.
+    current is a table rebuilt over the window every run; switching to it is refused while the
+    table holds point_in_time history it would not recompute (sa_metrics_daily_guard_basis_switch). -#}
+{%- do sa_metrics_daily_guard_basis_switch() -%}
 {%- set incremental = is_incremental() -%}
 {%- set plan = sa_metric_scan_plan(ref('int_segments__selected')) -%}
 

@@ -21,5 +21,7 @@ select
     realtime,
     rule_hash,
     is_selected,
+    -- a selected segment whose member SQL is unusable: no membership or metrics this run, and why
+    case when is_selected then member_sql_problem end as member_sql_problem,
     cast({{ sa_string_literal(sa_run_date()) }} as date) as run_date
 from segments

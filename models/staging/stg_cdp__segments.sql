@@ -1,5 +1,11 @@
-with landed_segments as (
+with landed_pull as (
+    -- the latest completed pull: rows of a pull still being written (or killed) never show
+    {{ sa_landed_pull() }}
+),
+
+landed_segments as (
     select * from {{ source('cdp_landing', 'cdp_landing__segments') }}
+    where cast(pull_id as {{ sa_type_string() }}) in (select pull_id from landed_pull)
 )
 
 select

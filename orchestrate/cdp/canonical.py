@@ -66,6 +66,16 @@ def _value(value: Any) -> str:
     return canonical_json(value)
 
 
+def _as_list(value: Any) -> list[Any]:
+    """A list as is; anything else (a hostile or odd payload) as no items."""
+    return value if isinstance(value, list) else []
+
+
+def _name(value: Any) -> str:
+    """A `type`-like field as text, whatever JSON type it arrived as."""
+    return value if isinstance(value, str) else _value(value)
+
+
 def _time_point(value: Any) -> str:
     if isinstance(value, dict):
         if "timestamp" in value:
@@ -119,12 +129,12 @@ def describe_filter(flt: Any) -> str:
     """A behaviour filter group as `col Op value and col Op value`."""
     if not isinstance(flt, dict) or not flt:
         return ""
-    if flt.get("type") in {"And", "Or"} and "conditions" in flt:
+    if _name(flt.get("type")) in {"And", "Or"} and "conditions" in flt:
         joiner = f" {str(flt['type']).lower()} "
-        inner = [describe_filter(c) for c in flt.get("conditions") or []]
+        inner = [describe_filter(c) for c in _as_list(flt.get("conditions"))]
         inner = [f"({s})" if (" and " in s or " or " in s) else s for s in inner if s]
         return joiner.join(inner)
-    if flt.get("type") == "Column":
+    if _name(flt.get("type")) == "Column":
         return f"{flt.get('column')} {describe_operator(flt.get('operator'))}"
     return _value(strip_display_keys(flt))
 
@@ -136,12 +146,12 @@ def _aggregation(agg: Any, source: str, where: str) -> str:
     target = source
     if agg.get("column"):
         target = f"{source}.{agg['column']}"
-    elif agg.get("columns"):
+    elif _as_list(agg.get("columns")):
         target = f"{source}.{','.join(str(c) for c in agg['columns'])}"
     details = ""
     if agg.get("orderColumn"):
         details += f" order by {agg['orderColumn']}"
-    if agg.get("groupingColumns"):
+    if _as_list(agg.get("groupingColumns")):
         details += f" group by {','.join(str(c) for c in agg['groupingColumns'])}"
     return f"{kind}({target}{details}{where})"
 
@@ -168,7 +178,7 @@ def describe_left(left: Any) -> str:
 
 def describe_leaf(leaf: dict[str, Any]) -> str:
     """A leaf condition in one readable line."""
-    kind = leaf.get("type")
+    kind = _name(leaf.get("type"))
     exclude = "exclude " if leaf.get("exclude") is True else ""
     if kind in {"Reference", "FunnelStageReference", "AbTestVariantReference"}:
         noun = {"Reference": "segment", "FunnelStageReference": "funnel stage",
@@ -211,10 +221,17 @@ def _path_key(path: str) -> tuple[int, ...]:
 
 
 def describe_rule(rule: Any) -> str:
-    """One line per leaf condition, `<path>\\t<condition>`, sorted by path, joined by newlines."""
+    """One line per leaf condition, `<path>\\t<condition>`, sorted by path, joined by newlines.
+
+    Never raises on odd shapes; a rule too deeply nested to walk (the pull refuses those before
+    they get here) is described by a single line at the root.
+    """
     if is_empty_rule(rule):
         return ""
     lines: list[tuple[str, str]] = []
-    _walk(rule, ROOT_PATH, lines)
+    try:
+        _walk(rule, ROOT_PATH, lines)
+    except RecursionError:
+        return f"{ROOT_PATH}\t<nested too deeply to describe>"
     lines.sort(key=lambda item: (_path_key(item[0]), item[1]))
     return "\n".join(f"{path}\t{text}" for path, text in lines)

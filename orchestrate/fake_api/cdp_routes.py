@@ -10,20 +10,46 @@ named in the contract tests):
   v5 answers 400 JSON:API `validation-error` / `VIOLATES_UNIQUENESS_CONSTRAINT` (we picked the
   JSON:API form, not the Rails-style `{"errors": {"name": [...]}}` also seen).
 - Rule → SQL answers with `orchestrate.rules.compile_rule(..., dialect="trino")`.
+
+Behaviours of the real service it models (docs/api_fidelity.md gives the evidence for each):
+
+- empty rules in list reads (`omit_rule_in_lists`), and in every v5 read (`empty_rule_in_v5_reads`,
+  with `isEmptyRule` false; the v4 single read still has the rule);
+- statistics days in the parent segment's timezone: each day's epoch is the local midnight plus
+  `STATISTICS_TIME_OF_DAY`, so it is not a UTC midnight (nor, in Tokyo, even the same UTC date);
+- a view-only key (`view_only_keys`): 403 on the configuration routes (`GET /audiences`,
+  `GET /audiences/{id}`), while `/master_segments` and `/entities/parent_segments` answer;
+  `forbidden_parent_segments`: 403 on every tree read of those parent segments;
+- funnels: by-folder lists the `funnel` entity with its `stages[].segmentId`, never the
+  `segment-funnel-stage` segments, which `GET /entities/segments/{id}` and v4 lists (kind 2) serve;
+  their statistics are served by `/entities/funnels/{funnelId}/stages/{id}/statistics` only;
+- other by-folder entities (`mlSolution`, `journey`, ...) under their spec type names.
 """
 
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orchestrate.fake_api.server import JSONAPI, Reply, RequestContext, Router
-from orchestrate.fake_api.state import FakeFolder, FakeParentSegment, FakeSegment, FakeState, StateError
+from orchestrate.fake_api.state import (
+    FakeEntity,
+    FakeFolder,
+    FakeFunnel,
+    FakeParentSegment,
+    FakeSegment,
+    FakeState,
+    StateError,
+)
 
 ID = r"(?P<{}>[0-9]+)"
-KIND_CODES = {"batch": 0, "realtime": 1}
-V5_TYPES = {"batch": "segment-batch", "realtime": "segment-realtime"}
+KIND_CODES = {"batch": 0, "realtime": 1, "funnel_stage": 2}
+V5_TYPES = {"batch": "segment-batch", "realtime": "segment-realtime", "funnel_stage": "segment-funnel-stage"}
+# The local time of day the statistics epochs carry (the spec's example, 1556382847, is 16:34:07 UTC).
+STATISTICS_TIME_OF_DAY = time(5, 34, 7)
 
 
 # -- error bodies ---------------------------------------------------------------------------------
@@ -44,6 +70,20 @@ def not_found_v5() -> Reply:
 
 def not_found_v4(what: str) -> Reply:
     return v4_error(404, "not_found", f"{what} not found")
+
+
+def forbidden_v5() -> Reply:
+    return jsonapi_error(403, "permission-error", "You don't have permission to view this folder",
+                         {"permissionCode": "SEGMENT_FOLDER_VIEW_REQUIRED"})
+
+
+def forbidden_v4(what: str) -> Reply:
+    return v4_error(403, "forbidden", f"You don't have permission to access {what}")
+
+
+def _key(ctx: RequestContext) -> str:
+    value = ctx.headers.get("authorization", "")
+    return value[4:].strip() if value.startswith("TD1 ") else ""
 
 
 # -- serialisers ----------------------------------------------------------------------------------
@@ -110,7 +150,7 @@ def folder_resource(state: FakeState, folder: FakeFolder,
                     index: dict[str, list[tuple[str, str]]] | None = None) -> dict[str, Any]:
     index = state.children_index() if index is None else index
     children = [
-        {"data": {"id": cid, "type": "folder-segment" if kind == "folder" else V5_TYPES[kind]}}
+        {"data": {"id": cid, "type": "folder-segment" if kind == "folder" else V5_TYPES.get(kind, kind)}}
         for kind, cid in index.get(folder.id, [])
     ]
     return {
@@ -152,6 +192,8 @@ def v4_folder(state: FakeState, folder: FakeFolder) -> dict[str, Any]:
 def _rule_out(seg: FakeSegment, in_list: bool, state: FakeState) -> Any:
     if in_list and seg.id in state.omit_rule_in_lists:
         return {}
+    if seg.id in state.empty_rule_in_v5_reads:
+        return {}
     return seg.rule if seg.rule is not None else {}
 
 
@@ -183,6 +225,33 @@ def segment_resource(state: FakeState, seg: FakeSegment, *, in_list: bool = Fals
     }
 
 
+def funnel_resource(state: FakeState, funnel: FakeFunnel) -> dict[str, Any]:
+    """A v5 `funnel` (FunnelJsonApiResource): its stages name the segments that hold their rules."""
+    stages = [{"id": st["id"], "segmentId": st["segment_id"], "name": st["name"], "numSyndications": 0}
+              for st in funnel.stages]
+    return {
+        "id": funnel.id,
+        "type": "funnel",
+        "attributes": {
+            "audienceId": funnel.ps_id, "name": funnel.name, "description": None, "population": None,
+            "numSyndications": 0, "createdAt": funnel.created_at, "updatedAt": funnel.updated_at,
+            "countPopulation": False, "stages": stages,
+        },
+        "relationships": {"parentFolder": _folder_ref(funnel.folder_id)},
+    }
+
+
+def entity_resource(entity: FakeEntity) -> dict[str, Any]:
+    """A by-folder entity that is no segment, under its spec type name (e.g. `mlSolution`)."""
+    return {
+        "id": entity.id,
+        "type": entity.type,
+        "attributes": {"audienceId": entity.ps_id, "name": entity.name, "description": None,
+                       "createdAt": entity.created_at, "updatedAt": entity.created_at},
+        "relationships": {"parentFolder": _folder_ref(entity.folder_id)},
+    }
+
+
 def v4_segment(state: FakeState, seg: FakeSegment, *, in_list: bool = False,
                refs: dict[str, list[str]] | None = None) -> dict[str, Any]:
     refs = state.reference_index() if refs is None else refs
@@ -191,7 +260,7 @@ def v4_segment(state: FakeState, seg: FakeSegment, *, in_list: bool = False,
         "id": seg.id,
         "name": seg.name,
         "realtime": seg.kind == "realtime",
-        "isVisible": True,
+        "isVisible": seg.visible,
         "numSyndications": 0,
         "description": seg.description,
         "segmentFolderId": seg.folder_id,
@@ -256,6 +325,8 @@ def by_folder(ctx: RequestContext) -> Reply:
     folder = state.folders.get(ctx.params["id"])
     if folder is None or _v5_ps(state, folder.ps_id) is None:
         return not_found_v5()
+    if folder.ps_id in state.forbidden_parent_segments:
+        return forbidden_v5()
     raw_depth = ctx.arg("depth")
     if raw_depth is None or not raw_depth.isdigit():
         return jsonapi_error(400, "bad-parameter-error", "depth parameter is required",
@@ -273,12 +344,18 @@ def by_folder(ctx: RequestContext) -> Reply:
             names |= {f.created_by, f.updated_by}
     for seg in sorted(state.segments.values(), key=lambda s: int(s.id)):
         level = levels.get(seg.folder_id)
+        if seg.kind == "funnel_stage":
+            continue  # by-folder lists the funnel (below), not its stage segments
         if level is not None and level + 1 <= depth:
             res = segment_resource(state, seg, in_list=True)
             if not with_rule:
                 res["attributes"]["rule"] = {}
             data.append(res)
             names |= {seg.created_by, seg.updated_by}
+    for other in (*state.funnels.values(), *state.entities.values()):
+        level = levels.get(other.folder_id)
+        if level is not None and level + 1 <= depth:
+            data.append(funnel_resource(state, other) if isinstance(other, FakeFunnel) else entity_resource(other))
     data.extend(copy.deepcopy(state.extra_by_folder.get(folder.id, [])))
     # The spec declares by-folder as application/json (the other /entities routes as the vendor type).
     return Reply(200, {"data": data, "included": included_users(state, names)})
@@ -458,6 +535,10 @@ def _ps_v4(ctx: RequestContext) -> FakeParentSegment | None:
     return ctx.state.parent_segments.get(ctx.params["ps"])
 
 
+def _tree_forbidden(ctx: RequestContext) -> bool:
+    return ctx.params.get("ps") in ctx.state.forbidden_parent_segments
+
+
 def list_master_segments(ctx: RequestContext) -> Reply:
     return Reply(200, [
         {"id": ps.id, "name": ps.name, "description": ps.description, "population": ps.population,
@@ -467,10 +548,14 @@ def list_master_segments(ctx: RequestContext) -> Reply:
 
 
 def list_audiences(ctx: RequestContext) -> Reply:
+    if _key(ctx) in ctx.state.view_only_keys:
+        return forbidden_v4("parent segment configurations")
     return Reply(200, [audience_item(ps) for ps in ctx.state.parent_segments.values()])
 
 
 def get_audience(ctx: RequestContext) -> Reply:
+    if _key(ctx) in ctx.state.view_only_keys:
+        return forbidden_v4(f"the configuration of parent segment {ctx.params['ps']}")
     ps = _ps_v4(ctx)
     return not_found_v4(f"Audience {ctx.params['ps']}") if ps is None else Reply(200, audience_item(ps))
 
@@ -483,6 +568,8 @@ def list_folders_v4(ctx: RequestContext) -> Reply:
     ps = _ps_v4(ctx)
     if ps is None:
         return not_found_v4(f"Audience {ctx.params['ps']}")
+    if _tree_forbidden(ctx):
+        return forbidden_v4(f"the folders of parent segment {ps.id}")
     folders = sorted((f for f in ctx.state.folders.values() if f.ps_id == ps.id), key=lambda f: int(f.id))
     return Reply(200, [v4_folder(ctx.state, f) for f in folders])
 
@@ -507,6 +594,8 @@ def list_segments_v4(ctx: RequestContext) -> Reply:
     ps = _ps_v4(ctx)
     if ps is None:
         return not_found_v4(f"Audience {ctx.params['ps']}")
+    if _tree_forbidden(ctx):
+        return forbidden_v4(f"the segments of parent segment {ps.id}")
     segs = sorted((s for s in ctx.state.segments.values() if s.ps_id == ps.id), key=lambda s: int(s.id))
     refs = ctx.state.reference_index()
     items = [v4_segment(ctx.state, s, in_list=True, refs=refs) for s in segs]
@@ -544,23 +633,45 @@ def create_segment_v4(ctx: RequestContext) -> Reply:
 
 
 def put_segment_v4(ctx: RequestContext) -> Reply:
+    """`PUT` replaces the segment (`SegmentParameters`): a field left out is reset, not kept.
+
+    The rule becomes empty (`{}`: the whole parent segment), the description null, the folder the
+    parent segment's root, the kind batch and the segment visible. A partial PUT therefore wipes
+    the rule, as td-skills warns (PR #191: "a partial v4 PUT wipes the rule"). `name` is required.
+    `isVisible` is not in the spec's `SegmentParameters` but is in every real response; the fake
+    accepts it and resets it when absent.
+    """
     seg = _segment_v4(ctx)
     if seg is None:
         return not_found_v4(f"Segment {ctx.params['sid']}")
-    body = ctx.json() or {}
+    body = ctx.json()
     if not isinstance(body, dict):
         return v4_error(400, "bad_request", "body must be an object")
-    kwargs: dict[str, Any] = {"updated_by": _caller(ctx)}
-    if "rule" in body:
-        kwargs["rule"] = body["rule"]
-    if "name" in body:
-        kwargs["name"] = str(body["name"])
-    if "description" in body:
-        kwargs["description"] = body["description"]
-    if body.get("segmentFolderId") is not None:
-        kwargs["folder_id"] = str(body["segmentFolderId"])
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return v4_error(400, "bad_request", "Name can't be blank")
+    if body.get("audienceId") is not None and str(body["audienceId"]) != seg.ps_id:
+        return v4_error(400, "bad_request", "audienceId does not match the segment's parent segment")
+    raw_kind = body.get("kind")
+    if raw_kind is None:
+        kind = "realtime" if body.get("realtime") is True else "batch"
+    else:
+        kind = {0: "batch", 1: "realtime"}.get(raw_kind) if isinstance(raw_kind, int) else None
+        if kind is None or isinstance(raw_kind, bool):
+            return v4_error(400, "bad_request", "kind must be 0 (batch) or 1 (realtime)")
+    description = body.get("description")
+    if description is not None and not isinstance(description, str):
+        return v4_error(400, "bad_request", "description must be a string")
+    visible = body.get("isVisible", True)
+    if not isinstance(visible, bool):
+        return v4_error(400, "bad_request", "isVisible must be a boolean")
+    folder = body.get("segmentFolderId")
+    rule = body.get("rule")
     try:
-        ctx.state.update_segment(seg.id, **kwargs)
+        ctx.state.replace_segment(
+            seg.id, name=name, rule={} if rule is None else rule, kind=kind, description=description,
+            folder_id=None if folder is None else str(folder), visible=visible, updated_by=_caller(ctx),
+        )
     except StateError as exc:
         return v4_error(400, "bad_request", str(exc))
     return Reply(200, v4_segment(ctx.state, seg))
@@ -582,21 +693,51 @@ def _date_arg(ctx: RequestContext, name: str) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def segment_statistics(ctx: RequestContext) -> Reply:
-    seg = _segment_v4(ctx)
-    if seg is None:
-        return not_found_v4(f"Segment {ctx.params['sid']}")
+def _zone(ps: FakeParentSegment) -> Any:
+    try:
+        return ZoneInfo(ps.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def stat_epoch(day: date, ps: FakeParentSegment) -> int:
+    """The epoch a statistics point of `day` carries: that day in the parent segment's zone."""
+    return int(datetime.combine(day, STATISTICS_TIME_OF_DAY, tzinfo=_zone(ps)).timestamp())
+
+
+def _history_points(ctx: RequestContext, seg: FakeSegment) -> Reply:
     try:
         start, end = _date_arg(ctx, "from"), _date_arg(ctx, "to")
     except ValueError:
         return v4_error(400, "bad_request", "from/to must be YYYY-MM-DD")
+    ps = ctx.state.parent_segment(seg.ps_id)
     points = []
     for day, (population, measured) in sorted(seg.history.items()):
         d = date.fromisoformat(day)
         if (start is None or d >= start) and (end is None or d <= end):
-            epoch = int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
-            points.append([epoch, int(population), bool(measured)])
+            points.append([stat_epoch(d, ps), int(population), bool(measured)])
     return Reply(200, points)
+
+
+def segment_statistics(ctx: RequestContext) -> Reply:
+    seg = _segment_v4(ctx)
+    if seg is None:
+        return not_found_v4(f"Segment {ctx.params['sid']}")
+    if _tree_forbidden(ctx):
+        return forbidden_v4(f"the segments of parent segment {seg.ps_id}")
+    if seg.kind == "funnel_stage":  # spec: "funnel_stage kind doesn't have statistics via this endpoint"
+        return v4_error(400, "bad_request", "funnel_stage segments have no statistics here")
+    return _history_points(ctx, seg)
+
+
+def funnel_stage_statistics(ctx: RequestContext) -> Reply:
+    funnel = ctx.state.funnels.get(ctx.params["fid"])
+    stage = next((st for st in funnel.stages if st["id"] == ctx.params["id"]), None) if funnel else None
+    if funnel is None or stage is None or stage["segment_id"] not in ctx.state.segments:
+        return not_found_v5()
+    if funnel.ps_id in ctx.state.forbidden_parent_segments:
+        return forbidden_v5()
+    return _history_points(ctx, ctx.state.segments[stage["segment_id"]])
 
 
 def audience_statistics(ctx: RequestContext) -> Reply:
@@ -607,8 +748,7 @@ def audience_statistics(ctx: RequestContext) -> Reply:
     points = []
     if ps.population is not None:
         for back in range(7, -1, -1):
-            d = today - timedelta(days=back)
-            points.append([int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()), ps.population, True])
+            points.append([stat_epoch(today - timedelta(days=back), ps), ps.population, True])
     return Reply(200, points)
 
 
@@ -640,9 +780,26 @@ def segment_query(ctx: RequestContext) -> Reply:
     return Reply(200, {"sql": sql})
 
 
+def _with_overrides(handler: Any) -> Any:
+    """The route's handler, after any matching `state.route_overrides` (tests' hostile answers)."""
+
+    def handle(ctx: RequestContext) -> Reply:
+        for method, pattern, override in list(ctx.state.route_overrides):
+            if method == ctx.method and re.search(pattern, ctx.path):
+                reply = override(ctx)
+                if reply is not None:
+                    return reply
+        return handler(ctx)
+
+    return handle
+
+
 def register(router: Router) -> None:
     """Register every CDP route on the router."""
-    r = router.add
+
+    def r(method: str, pattern: str, handler: Any) -> None:
+        router.add(method, pattern, _with_overrides(handler))
+
     r("GET", "/entities/parent_segments", list_parent_segments)
     r("GET", "/entities/parent_segments/" + ID.format("id"), get_parent_segment)
     r("GET", "/entities/by-folder/" + ID.format("id"), by_folder)
@@ -655,6 +812,8 @@ def register(router: Router) -> None:
     r("PATCH", "/entities/segments/" + ID.format("id"), patch_segment_v5)
     r("DELETE", "/entities/segments/" + ID.format("id"), delete_segment_v5)
     r("GET", "/tree/audiences/" + ID.format("ps") + "/segment_folders", tree_segment_folders)
+    r("GET", "/entities/funnels/" + ID.format("fid") + "/stages/" + ID.format("id") + "/statistics",
+      funnel_stage_statistics)
     r("GET", "/master_segments", list_master_segments)
     r("GET", "/audiences", list_audiences)
     ps = "/audiences/" + ID.format("ps")

@@ -7,6 +7,17 @@ oid); shares are a full replacement list of e-mails of users holding an Insights
 `pending -> building -> done | failed`. Where the real behaviour is unknown the choice is documented
 here: unknown share users get `400 {"error": ...}` naming them; a key without Insights access gets 403.
 
+The model's own key (`apikey`), after TD's docs ("Replacing the API Key for Data Models": a model is
+built with the key stored in it, rotated by `PUT …/{oid}` with `{"datamodel": {"apikey": …}}`):
+- a create stores `apikey` apart from the definition (GET never shows it). A create without one is
+  accepted and its builds fail with an authorization error (`missing_apikey = "build_fails"`, the
+  default), or is refused with 400 (`missing_apikey = "rejected"`): which one the real service does
+  is unknown, every public example sends a key;
+- a build fails when the model's key is not one the account accepts (`FakeState.accepted_keys`);
+- an update takes the model's fields under a `datamodel` key (`description`, `apikey`, `datasets`,
+  `relations`, `name`); other top-level fields get 400 (the real service's reaction to them is unknown:
+  probably ignored, which would silently change nothing, so the fake makes the mistake visible).
+
 Register with `FakeApiServer(route_modules=[..., "orchestrate.fake_api.insights_routes"])` or
 `register_default_route_module("orchestrate.fake_api.insights_routes")`; configure through
 `insights_state(server.state)`.
@@ -53,6 +64,7 @@ class FakeModel:
     last_built: str | None = None
     status: str = "created"
     shared_with: list[str] = field(default_factory=list)
+    apikey: str | None = None  # the model's own key; never shown by the API
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -77,6 +89,10 @@ class InsightsState:
     build_failure_message: str = "Build failed: table segment_analytics_ps_stats: Access denied for the model's key"
     polls_until_finished: int = 2
     requests_with_apikey: int = 0
+    # What a create without `apikey` does: "build_fails" (accepted; builds fail) or "rejected" (400).
+    missing_apikey: str = "build_fails"
+    no_key_message: str = "Build failed: the data model has no TD API key to read its tables with"
+    bad_key_message: str = "Build failed: the data model's TD API key is invalid (401 from TD)"
 
     def add_model(self, name: str, body: dict[str, Any] | None = None, user: str = "someone@example.com") -> FakeModel:
         now = _now()
@@ -174,13 +190,20 @@ def create_model(ctx: RequestContext) -> Reply:
     problem = _validate_model(body, partial=False)
     if problem:
         return _error(400, problem)
+    apikey = body.get("apikey")
     if "apikey" in body:
         state.requests_with_apikey += 1
+    if apikey is not None and not (isinstance(apikey, str) and apikey.strip()):
+        return _error(400, "apikey must be a non-empty string")
+    if apikey is None and state.missing_apikey == "rejected":
+        return _error(400, "apikey is required")
     users = body.get("shared_users") or []
     unknown = _unknown_users(state, users)
     if unknown:
         return _error(400, f"Users not found or without a Treasure Insights role: {', '.join(unknown)}")
-    model = state.add_model(body["name"].strip(), copy.deepcopy(body), _caller(ctx))
+    stored = {k: copy.deepcopy(v) for k, v in body.items() if k != "apikey"}
+    model = state.add_model(body["name"].strip(), stored, _caller(ctx))
+    model.apikey = apikey
     model.shared_with = list(users)
     return Reply(201, model.summary())
 
@@ -206,23 +229,44 @@ def get_model(ctx: RequestContext) -> Reply:
     return Reply(200, detail)
 
 
+UPDATE_FIELDS = {"name", "description", "apikey", "datasets", "relations"}
+
+
 def update_model(ctx: RequestContext) -> Reply:
     state, model, problem = _model(ctx)
     if problem or model is None:
         return problem or _error(404, "not found")
     body = ctx.json()
-    error = _validate_model(body, partial=True)
-    if error:
-        return _error(400, error)
-    if "apikey" in body:
+    if not isinstance(body, dict) or set(body) != {"datamodel"} or not isinstance(body["datamodel"], dict):
+        extra = sorted(set(body) - {"datamodel"}) if isinstance(body, dict) else []
+        return _error(400, "the fields to update go under a \"datamodel\" key"
+                      + (f"; unexpected top-level fields: {', '.join(extra)}" if extra else ""))
+    fields = body["datamodel"]
+    unknown = sorted(set(fields) - UPDATE_FIELDS)
+    if unknown:
+        return _error(400, f"unknown datamodel fields: {', '.join(unknown)}")
+    definition = {k: fields[k] for k in ("datasets", "relations") if k in fields}
+    if definition:
+        merged = {**(model.body.get("datamodel") or {}), **definition}
+        error = _validate_model({"datamodel": merged}, partial=True)
+        if error:
+            return _error(400, error)
+        model.body["datamodel"] = copy.deepcopy(merged)
+    if "apikey" in fields:
         state.requests_with_apikey += 1
-    if isinstance(body.get("name"), str) and body["name"].strip():
-        model.name = body["name"].strip()
-    for key, value in body.items():
-        model.body[key] = copy.deepcopy(value)
+        if not (isinstance(fields["apikey"], str) and fields["apikey"].strip()):
+            return _error(400, "apikey must be a non-empty string")
+        model.apikey = fields["apikey"]
+    if isinstance(fields.get("name"), str) and fields["name"].strip():
+        model.name = fields["name"].strip()
+        model.body["name"] = model.name
+    if "description" in fields:
+        model.body["description"] = fields["description"]
     model.updated_by = _caller(ctx)
     model.last_updated = _now()
-    return Reply(200, model.summary())
+    detail = model.summary()
+    detail["relations"] = copy.deepcopy((model.body.get("datamodel") or {}).get("relations") or [])
+    return Reply(200, detail)
 
 
 def delete_model(ctx: RequestContext) -> Reply:
@@ -263,7 +307,12 @@ def start_build(ctx: RequestContext) -> Reply:
     if build_type not in ("full", "schema_changes", "by_table"):
         return _error(400, "buildType must be full, schema_changes or by_table")
     build = FakeBuild(str(uuid.uuid4()), model.oid, outcome=state.build_outcome, created_at=_now())
-    if build.outcome == "failed":
+    accepted = getattr(ctx.state, "accepted_keys", None)
+    if model.apikey is None:
+        build.outcome, build.error = "failed", state.no_key_message
+    elif accepted is not None and model.apikey not in accepted:
+        build.outcome, build.error = "failed", state.bad_key_message
+    elif build.outcome == "failed":
         build.error = state.build_failure_message
     state.builds[build.oid] = build
     model.status = "building"

@@ -57,12 +57,38 @@ class FakeFolder:
 
 
 @dataclass
+class FakeFunnel:
+    """A v5 funnel: 3 to 8 stages, each backed by a `funnel_stage` segment that holds its rule."""
+
+    id: str
+    ps_id: str
+    folder_id: str
+    name: str
+    created_at: str
+    updated_at: str
+    # [{"id": stage id, "name": ..., "segment_id": ...}] in funnel order
+    stages: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class FakeEntity:
+    """Any other by-folder entity (journey, mlSolution, predictive segment...): listed, never a segment."""
+
+    id: str
+    ps_id: str
+    folder_id: str
+    type: str
+    name: str
+    created_at: str
+
+
+@dataclass
 class FakeSegment:
     id: str
     ps_id: str
     folder_id: str
     name: str
-    kind: str  # batch | realtime
+    kind: str  # batch | realtime | funnel_stage
     rule: Any
     population: int | None
     description: str | None
@@ -73,6 +99,7 @@ class FakeSegment:
     # stat_date (YYYY-MM-DD) -> [population, measured]
     history: dict[str, list[Any]] = field(default_factory=dict)
     rule_versions: list[dict[str, Any]] = field(default_factory=list)
+    visible: bool = True  # v4 `isVisible`: false for hidden "building-block" segments
 
 
 class FakeState:
@@ -96,19 +123,37 @@ class FakeState:
         # folder id → extra `data` items of by-folder; parent segment id → extra v4 segments.
         self.extra_by_folder: dict[str, list[Any]] = {}
         self.extra_v4_segments: dict[str, list[Any]] = {}
+        # Empty rules in v5 reads (td-skills: rule fields can come back empty from list/entities
+        # reads): these segments answer `rule: {}` in by-folder AND in GET /entities/segments/{id}
+        # while isEmptyRule stays false; only the v4 single read has the rule.
+        self.empty_rule_in_v5_reads: set[str] = set()
+        # A view-only user: these keys get 403 on the parent-segment *configuration* routes
+        # (GET /audiences, GET /audiences/{id}) while /master_segments and /entities answer.
+        self.view_only_keys: set[str] = set()
+        # Parent segments no key may read the trees of (403 on by-folder and /audiences/{id}/...).
+        self.forbidden_parent_segments: set[str] = set()
+        self.funnels: dict[str, FakeFunnel] = {}
+        self.entities: dict[str, FakeEntity] = {}
+        # Hostile-input tests: (method, path regex, handler) tried before the CDP routes; a handler
+        # returns a Reply (raw bytes, odd charsets, invented folders...) or None to fall through.
+        self.route_overrides: list[tuple[str, str, Callable[[Any], Any]]] = []
 
     # -- ids, users -------------------------------------------------------------------------------
     def _new_id(self, wanted: str | int | None = None) -> str:
         with self.lock:
             if wanted is not None:
                 new = str(int(wanted))
-                if new in self.parent_segments or new in self.folders or new in self.segments:
+                if self._used(new):
                     raise StateError(f"id {new} is already used")
                 return new
             while True:
                 new = str(next(self._ids))
-                if new not in self.parent_segments and new not in self.folders and new not in self.segments:
+                if not self._used(new):
                     return new
+
+    def _used(self, new: str) -> bool:
+        return any(new in table for table in (self.parent_segments, self.folders, self.segments,
+                                              self.funnels, self.entities))
 
     def user_id(self, name: str | None) -> str | None:
         """The id of a user by name, creating the user on first use."""
@@ -217,8 +262,8 @@ class FakeState:
             folder = str(folder_id) if folder_id is not None else ps.root_folder_id
             if folder not in self.folders or self.folders[folder].ps_id != ps.id:
                 raise StateError(f"unknown folder {folder} in parent segment {ps_id}")
-            if kind not in {"batch", "realtime"}:
-                raise StateError(f"kind must be batch or realtime, not {kind!r}")
+            if kind not in {"batch", "realtime", "funnel_stage"}:
+                raise StateError(f"kind must be batch, realtime or funnel_stage, not {kind!r}")
             self._check_unique_name(ps.id, name, None)
             new_id = self._new_id(segment_id)
             stamp = self._stamp(now)
@@ -279,6 +324,40 @@ class FakeState:
                     {"rule": copy.deepcopy(rule), "updated_at": seg.updated_at, "updated_by": updated_by}
                 )
 
+    def replace_segment(
+        self,
+        segment_id: str,
+        *,
+        name: str,
+        rule: Any,
+        kind: str,
+        description: str | None,
+        folder_id: str | None,
+        visible: bool,
+        updated_by: str | None = "Demo User",
+        now: datetime | None = None,
+    ) -> None:
+        """Set every editable field at once, as a v4 PUT does (`folder_id` None: the root folder)."""
+        with self.lock:
+            seg = self.segment(segment_id)
+            if kind not in {"batch", "realtime"}:
+                raise StateError(f"kind must be batch or realtime, not {kind!r}")
+            folder = self.parent_segment(seg.ps_id).root_folder_id if folder_id is None else str(folder_id)
+            target = self.folder(folder)
+            if target.ps_id != seg.ps_id:
+                raise StateError(f"folder {folder} belongs to another parent segment")
+            self.update_segment(seg.id, rule=rule, name=name, description=description, folder_id=target.id,
+                                updated_by=updated_by, now=now)
+            seg.kind = kind
+            seg.visible = bool(visible)
+
+    def set_visible(self, segment_id: str, visible: bool, *, updated_by: str | None = "Demo User",
+                    now: datetime | None = None) -> None:
+        """Show or hide a segment (v4 `isVisible`)."""
+        with self.lock:
+            self.update_segment(segment_id, updated_by=updated_by, now=now)
+            self.segment(segment_id).visible = bool(visible)
+
     def update_rule(self, segment_id: str, rule: Any, *, updated_by: str | None = "Demo User",
                     now: datetime | None = None) -> None:
         """Change a segment's rule (records updatedAt/updatedBy and the version)."""
@@ -299,7 +378,12 @@ class FakeState:
             if folder.parent_id is not None:
                 index.setdefault(folder.parent_id, []).append(("folder", folder.id))
         for seg in self.segments.values():
-            index.setdefault(seg.folder_id, []).append((seg.kind, seg.id))
+            if seg.kind != "funnel_stage":  # by-folder lists the funnel, not its stage segments
+                index.setdefault(seg.folder_id, []).append((seg.kind, seg.id))
+        for funnel in self.funnels.values():
+            index.setdefault(funnel.folder_id, []).append(("funnel", funnel.id))
+        for entity in self.entities.values():
+            index.setdefault(entity.folder_id, []).append((entity.type, entity.id))
         return index
 
     def referencing_segments(self, segment_id: str) -> list[str]:
@@ -319,6 +403,37 @@ class FakeState:
             del self.segments[seg.id]
             self._name_index.pop((seg.ps_id, seg.name), None)
 
+    def add_funnel(self, ps_id: str, name: str, stages: list[tuple[str, Any]], *, folder_id: str | None = None,
+                   updated_by: str | None = "Demo User", now: datetime | None = None) -> tuple[str, list[str]]:
+        """A funnel with one `funnel_stage` segment per (stage name, rule); returns (funnel id, segment ids)."""
+        with self.lock:
+            ps = self.parent_segment(ps_id)
+            folder = str(folder_id) if folder_id is not None else ps.root_folder_id
+            if folder not in self.folders or self.folders[folder].ps_id != ps.id:
+                raise StateError(f"unknown folder {folder} in parent segment {ps_id}")
+            if not 3 <= len(stages) <= 8:
+                raise StateError("a funnel has 3 to 8 stages")
+            stamp = self._stamp(now)
+            funnel = FakeFunnel(self._new_id(), ps.id, folder, name, stamp, stamp)
+            self.funnels[funnel.id] = funnel
+            segment_ids = []
+            for stage_name, stage_rule in stages:
+                sid = self.add_segment(ps.id, f"{name}: {stage_name}", stage_rule, folder_id=folder,
+                                       kind="funnel_stage", updated_by=updated_by, now=now)
+                funnel.stages.append({"id": self._new_id(), "name": stage_name, "segment_id": sid})
+                segment_ids.append(sid)
+            return funnel.id, segment_ids
+
+    def add_entity(self, ps_id: str, entity_type: str, name: str, *, folder_id: str | None = None,
+                   now: datetime | None = None) -> str:
+        """A by-folder entity that is no segment (e.g. `mlSolution`, `journey`)."""
+        with self.lock:
+            ps = self.parent_segment(ps_id)
+            folder = str(folder_id) if folder_id is not None else ps.root_folder_id
+            entity = FakeEntity(self._new_id(), ps.id, folder, entity_type, name, self._stamp(now))
+            self.entities[entity.id] = entity
+            return entity.id
+
     def set_population(self, segment_id: str, population: int | None) -> None:
         with self.lock:
             self.segment(segment_id).population = population
@@ -337,6 +452,9 @@ class FakeState:
                 "segments": [asdict(s) for s in self.segments.values()],
                 "users": self.users,
                 "omit_rule_in_lists": sorted(self.omit_rule_in_lists),
+                "empty_rule_in_v5_reads": sorted(self.empty_rule_in_v5_reads),
+                "funnels": [asdict(f) for f in self.funnels.values()],
+                "entities": [asdict(e) for e in self.entities.values()],
             }
 
     def save(self, path: str | Path) -> None:
@@ -353,7 +471,13 @@ class FakeState:
             state.segments[str(s["id"])] = FakeSegment(**s)
         state.users = {str(k): v for k, v in (data.get("users") or {}).items()}
         state.omit_rule_in_lists = set(data.get("omit_rule_in_lists") or [])
-        used = [int(i) for i in (*state.parent_segments, *state.folders, *state.segments)]
+        state.empty_rule_in_v5_reads = set(data.get("empty_rule_in_v5_reads") or [])
+        for f in data.get("funnels", []):
+            state.funnels[str(f["id"])] = FakeFunnel(**f)
+        for e in data.get("entities", []):
+            state.entities[str(e["id"])] = FakeEntity(**e)
+        used = [int(i) for i in (*state.parent_segments, *state.folders, *state.segments, *state.funnels,
+                                 *state.entities)]
         state._ids = itertools.count(max([100000, *used]) + 1)
         return state
 

@@ -303,6 +303,12 @@
   function renderSummary(panel) {
     panel.innerHTML = "";
     missingNotice(panel, ["ps_stats"]);
+    var unusable = scopedSegments().filter(function (s) { return s.current && s.selected && s.member_sql_problem; });
+    if (unusable.length) {
+      panel.appendChild(el("div", { className: "notice member-sql-problems" }, [
+        el("p", { text: unusable.length + " selected segment(s) have no usable member SQL this run, so no membership or metrics:" }),
+        el("ul", {}, unusable.map(function (s) { return el("li", { text: s.name + " (" + s.id + "): " + s.member_sql_problem }); }))]));
+    }
     var scoped = scopedSegments().filter(function (s) { return s.current; });
     var psSeen = {}, folderSeen = {}, v5Ps = 0, v4Ps = 0, v5Seg = 0, v5Folders = {};
     scoped.forEach(function (s) {

@@ -103,7 +103,20 @@ def _segments(tables: MartTables) -> list[dict[str, Any]]:
                 folder_path=plain(row["folder_name"]),
                 population=None, type=None, realtime=False, selected=True, v5=False, current=False,
             )
+    problems = _member_sql_problems(tables)
+    for segment in segments.values():
+        segment["member_sql_problem"] = problems.get(segment["id"])
     return list(segments.values())
+
+
+def _member_sql_problems(tables: MartTables) -> dict[str, str]:
+    """segment id -> why the segment has no usable member SQL this run (selected segments only)."""
+    problems: dict[str, str] = {}
+    for row in tables.tables.get("member_sql", []):
+        segment_id, problem = _text_id(row["segment_id"]), plain(row["member_sql_problem"])
+        if segment_id is not None and isinstance(problem, str) and problem:
+            problems[segment_id] = problem
+    return problems
 
 
 def _parent_segments(tables: MartTables) -> list[dict[str, Any]]:

@@ -33,6 +33,8 @@ REPORT_QUERIES: tuple[MartQuery, ...] = (
         ),
         required=True,
     ),
+    # selected segments skipped this run for want of usable member SQL (optional: older marts lack it)
+    MartQuery("member_sql", "ps_stats", ("segment_id", "member_sql_problem")),
     MartQuery(
         "population_segments",
         "population_daily",

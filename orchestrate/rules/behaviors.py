@@ -69,8 +69,11 @@ def _aggregate(spec: object, alias: str, ctx: Context, path: str) -> Aggregate:
         cols = [column(n, alias, ctx, f"{path}.columns[{i}]").expr for i, n in enumerate(names)]
         if len(cols) == 1:
             return Aggregate(f"count(distinct {cols[0]})", "true", "timestamp", "0")
+        # Rows with a null in any counted column are not counted, but they still form their group
+        # (a group of only such rows counts 0), so the test is in the aggregate, not the WHERE.
         present = " and ".join(f"{c} is not null" for c in cols)
-        return Aggregate(f"count(distinct row({', '.join(cols)}))", present, "timestamp", "0")
+        return Aggregate(f"count(distinct case when {present} then row({', '.join(cols)}) end)", "true",
+                         "timestamp", "0")
     if kind in ("Sum", "Min", "Max", "Average"):
         target = column(spec.get("column"), alias, ctx, f"{path}.column")
         function = {"Sum": "sum", "Min": "min", "Max": "max", "Average": "avg"}[kind]

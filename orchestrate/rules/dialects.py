@@ -5,12 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from orchestrate.regexes import joni_problem, re2_error
+
 DialectName = Literal["duckdb", "trino"]
 
 
 @dataclass(frozen=True)
 class Dialect:
     name: DialectName
+
+    def regexp_problem(self, pattern: str) -> str | None:
+        """Why this engine cannot run a rule's Regexp operand (None when it can): DuckDB asks RE2
+        itself; Trino gets a structural check of what Joni rejects and a backtracking guard."""
+        if self.name == "duckdb":
+            error = re2_error(pattern)
+            return f"DuckDB (RE2) cannot run this regex: {error}" if error else None
+        return joni_problem(pattern)
 
     def regexp(self, expr: str, pattern_literal: str) -> str:
         """Partial-match regular expression test (RE2 on DuckDB, Joni on Trino)."""

@@ -119,6 +119,9 @@ def _positive(op: Mapping, operand: Operand, ctx: Context, path: str) -> str:
             literal = string_literal(pattern)
         except LiteralError as exc:
             ctx.fail(f"{path}.rightValue", "Regexp", str(exc))
+        problem = ctx.dialect.regexp_problem(pattern)
+        if problem:
+            ctx.fail(f"{path}.rightValue", "Regexp", problem)
         return ctx.dialect.regexp(x, literal)
     if kind in TIMEFRAME_TYPES:
         span = window(op, ctx, path)

@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from orchestrate.warehouse.base import LandingBatch, LandingWriter
+from orchestrate.http import register_secret
+from orchestrate.warehouse.base import LandingBatch, LandingWriter, TargetError, WarehouseError
 from orchestrate.warehouse.connect import connect  # the function (history.py imports it from here)
 
-__all__ = ["LandingBatch", "LandingWriter", "TargetError", "connect", "for_target"]
-
-
-class TargetError(ValueError):
-    """A dbt target the pull cannot write to."""
+__all__ = ["LandingBatch", "LandingWriter", "TargetError", "WarehouseError", "connect", "for_target"]
 
 
 def _is_td_host(host: str) -> bool:
@@ -45,10 +42,16 @@ def for_target(profile_target: dict[str, Any], landing_schema: str | None = None
             apikey = os.environ.get("TD_API_KEY") or ""
             if not apikey:
                 raise TargetError("td target: set TD_API_KEY to a master API key of the account")
+            register_secret(apikey)
             endpoint = "https://" + host.replace("api-presto", "api", 1)
             return TdLandingWriter(apikey=apikey, endpoint=endpoint, database=str(schema))
         from orchestrate.warehouse.trino import TrinoLandingWriter
 
+        # A td-style profile on another host: the user may be the API key, the password a secret.
+        register_secret(os.environ.get("TD_API_KEY"))
+        password = profile_target.get("password")
+        if password and len(str(password)) >= 8:  # not TD's placeholder `dummy`
+            register_secret(str(password))
         return TrinoLandingWriter(
             host=host, port=int(profile_target.get("port") or 8080),
             user=str(profile_target.get("user") or "segment_analytics"), catalog=str(catalog),

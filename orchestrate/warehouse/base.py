@@ -1,7 +1,11 @@
 """Landing tables (docs/architecture.md) and the writer interface every warehouse implements.
 
-Replaced tables hold the latest pull only and are swapped in atomically; accumulating tables only
-ever receive new rows (`segment_sql`, `segment_statistics`, `pull_runs`).
+Replaced tables (parent segments, folders, segments) show readers one complete pull: the latest one
+whose `pull_runs` row says `success…`, and that row is the last thing a pull writes. Accumulating
+tables only ever receive new rows (`segment_sql`, `segment_statistics`, `pull_runs`).
+
+No registered secret (the API key) is ever written: every string value is redacted on its way into
+a row, and warehouse errors are re-raised with secrets redacted.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from orchestrate.http import redact
 
 # Logical column types: varchar, bigint, boolean, date, timestamp.
 Columns = tuple[tuple[str, str], ...]
@@ -85,13 +91,42 @@ class LandingBatch:
         }[table]
 
 
+class TargetError(ValueError):
+    """A dbt target the pull cannot write to."""
+
+
+class WarehouseError(TargetError):
+    """A warehouse statement failed; the message names the statement and never holds a secret."""
+
+
+class LandedUntidiedError(WarehouseError):
+    """The pull *was* landed (its `pull_runs` row, the switch, is written), but tidying up after it
+    failed. Readers see the new landing: the rows left behind (another pull's rows in the replaced
+    tables, a superseded segment_sql row) are never read, and the next pull's tidy-up deletes the
+    other pulls' rows."""
+
+
+def _no_secret(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
+
+
 def row_values(table: str, row: Row) -> tuple[Any, ...]:
-    """A row's values in the table's column order; unknown or missing columns are an error."""
+    """A row's values in the table's column order (strings with any registered secret redacted);
+    unknown columns are an error, missing ones are null."""
     columns = TABLES[table]
     extra = set(row) - {name for name, _ in columns}
     if extra:
         raise ValueError(f"{table}: unknown column(s) {sorted(extra)}")
-    return tuple(row.get(name) for name, _ in columns)
+    return tuple(_no_secret(row.get(name)) for name, _ in columns)
+
+
+def warehouse_error(what: str, exc: BaseException, sql: str | None = None) -> WarehouseError:
+    """A WarehouseError for `exc` (raise it `from None`: the original may hold a secret)."""
+    detail = f"{what}: {type(exc).__name__}: {redact(exc)}"
+    if sql is not None:
+        head = " ".join(sql.split())[:200]
+        detail += f" (statement: {redact(head)}{'…' if len(sql) > 200 else ''})"
+    return WarehouseError(detail)
 
 
 class LandingWriter(ABC):

@@ -24,6 +24,9 @@ def connect(profile_target: dict[str, Any]) -> Iterator[Any]:
     elif kind == "trino":
         import trino
 
+        from orchestrate.http import register_secret
+
+        register_secret(os.environ.get("TD_API_KEY"))  # the user on TD: redacted from any message
         host = str(profile_target.get("host") or "")
         td = "treasuredata" in host
         user = os.environ.get("TD_API_KEY", "") if td else str(profile_target.get("user") or "segment_analytics")

@@ -1,4 +1,4 @@
-"""SQL text shared by the Trino and Treasure Data writers: DDL, literal INSERTs, the swap.
+"""SQL text shared by the Trino and Treasure Data writers: DDL, literal INSERTs, the tidy-up DELETEs.
 
 Values are rendered as SQL literals (no prepared statements: TD's Trino runs with them off);
 strings are quoted with doubled single quotes, so names with quotes or unicode never break a
@@ -86,27 +86,25 @@ def insert_sql(target: str, table: str, rows: Sequence[Sequence[Any]], dialect: 
         yield head + ", ".join(chunk)
 
 
-def swap_sql(catalog: str | None, schema: str, table: str, exists: bool) -> list[str]:
-    """Statements that put `<table>__new` in place of `<table>` (keeping a moment's backup)."""
-    live = qualified(catalog, schema, table)
-    new = qualified(catalog, schema, f"{table}__new")
-    old = qualified(catalog, schema, f"{table}__old")
-    stmts = [f"drop table if exists {old}"]
-    if exists:
-        stmts.append(f"alter table {live} rename to {old}")
-    stmts.append(f"alter table {new} rename to {live}")
-    if exists:
-        stmts.append(f"drop table if exists {old}")
-    return stmts
+def delete_other_pulls_sql(target: str, pull_id: str, dialect: str = "trino") -> str:
+    """DELETE of every row of a replaced table that is not `pull_id`'s (after that pull is visible)."""
+    return f"delete from {target} where pull_id is null or pull_id <> {literal(pull_id, 'varchar', dialect)}"
 
 
-def delete_keys_sql(target: str, keys: Sequence[tuple[str, str, str]], dialect: str = "trino",
-                    chunk: int = 200) -> Iterator[str]:
-    """DELETEs of segment_sql rows by (ps_id, rule_hash, sql_source), `chunk` keys per statement."""
+def delete_pull_sql(target: str, pull_id: str, dialect: str = "trino") -> str:
+    """DELETE of a pull's own rows (a retried write of the same pull starts clean)."""
+    return f"delete from {target} where pull_id = {literal(pull_id, 'varchar', dialect)}"
+
+
+def delete_superseded_sql(target: str, keys: Sequence[tuple[str, str, str, Any]], dialect: str = "trino",
+                          chunk: int = 200) -> Iterator[str]:
+    """DELETEs of segment_sql rows of (ps_id, rule_hash, sql_source) keys that a newer row (fetched at
+    the fourth value) replaces; that newer row itself is kept. `chunk` keys per statement."""
     for start in range(0, len(keys), chunk):
         conds = [
             f"(ps_id = {literal(a, 'varchar', dialect)} and rule_hash = {literal(b, 'varchar', dialect)} "
-            f"and sql_source = {literal(c, 'varchar', dialect)})"
-            for a, b, c in keys[start:start + chunk]
+            f"and sql_source = {literal(c, 'varchar', dialect)} "
+            f"and (fetched_at is null or fetched_at <> {literal(at, 'timestamp', dialect)}))"
+            for a, b, c, at in keys[start:start + chunk]
         ]
         yield f"delete from {target} where " + " or ".join(conds)

@@ -94,3 +94,68 @@ def test_injected_error_responses_match_the_spec(spec, fake_api, fake_state, cdp
     entry = fake_api.request_log[-1]
     assert entry.status == status
     contract.validate_response(entry)
+
+
+def _schema_types(spec_dict, schema):
+    """The `type` enum values of a schema and of everything it composes."""
+    schemas = spec_dict["components"]["schemas"]
+    if "$ref" in schema:
+        schema = schemas[schema["$ref"].split("/")[-1]]
+    found = set()
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(key, []):
+            found |= _schema_types(spec_dict, part)
+    type_prop = schema.get("properties", {}).get("type", {})
+    if "$ref" in type_prop:
+        type_prop = schemas[type_prop["$ref"].split("/")[-1]]
+    return found | set(type_prop.get("enum", []))
+
+
+def test_entity_type_names_are_the_specs():
+    import yaml
+
+    from orchestrate.cdp import fetch, records
+
+    spec_dict = yaml.safe_load(contract.SPEC_PATH.read_text(encoding="utf-8"))
+    schemas = spec_dict["components"]["schemas"]
+    by_folder = set()
+    for item in schemas["EntitiesGetByFolderJsonApiResponse"]["properties"]["data"]["items"]["oneOf"]:
+        by_folder |= _schema_types(spec_dict, item)
+    handled = {records.V5_FOLDER_TYPE, records.V5_FUNNEL_TYPE, *records.V5_SEGMENT_TYPES}
+    assert by_folder - handled == fetch.NON_SEGMENT_TYPES  # every other by-folder type is skipped, by its name
+    assert "mlSolution" in fetch.NON_SEGMENT_TYPES and "ml-solution" not in fetch.NON_SEGMENT_TYPES
+    one_segment = schemas["EntitiesGetSegmentJsonApiResponse"]["properties"]["data"]
+    assert _schema_types(spec_dict, one_segment) == set(records.V5_SEGMENT_TYPES)
+    composable = schemas["EntitiesGetComposableSegmentJsonApiResponse"]["properties"]["data"]
+    assert _schema_types(spec_dict, composable) - {"composable-segment"} == fetch.OTHER_NON_SEGMENT_TYPES
+
+
+def test_funnels_stage_statistics_and_view_only_traffic_match_the_spec(spec, fake_api, fake_state, cdp_client,
+                                                                     tmp_path):
+    from orchestrate.pull import run_pull as pull
+    from tests.fixtures.fake_api import TEST_API_KEY
+    from tests.integration.cdp.helpers import GENDER_RULE, small_account
+
+    ids = small_account(fake_state)
+    fake_state.parent_segments[ids["both"]].timezone = "Asia/Tokyo"
+    _, stage_segments = fake_state.add_funnel(ids["both"], "Funnel", [("a", GENDER_RULE), ("b", {}), ("c", None)])
+    fake_state.record_population(stage_segments[0], date(2026, 11, 27), 5)
+    fake_state.empty_rule_in_v5_reads.add(ids["buyers"])
+    fake_state.view_only_keys.add(TEST_API_KEY)
+    pull(client=cdp_client, writer=DuckDbLandingWriter(tmp_path / "landing.duckdb"),
+         config={"filters": {"v5_flag": "both"}}, run_date=date(2026, 11, 28), sql_source="compiler",
+         dialect="duckdb")
+    log = list(fake_api.request_log)
+    assert any("/stages/" in e.path and e.path.endswith("/statistics") for e in log)
+    assert any(e.path == "/master_segments" for e in log)
+    assert any(b'"type": "funnel"' in e.response_body for e in log if e.path.startswith("/entities/by-folder/"))
+    failures = []
+    for entry in log:
+        if entry.status >= 400:
+            assert (entry.method, entry.path, entry.status) == ("GET", "/audiences", 403)
+        for check in (contract.validate_request, contract.validate_response):
+            try:
+                check(entry)
+            except Exception as exc:  # noqa: BLE001 - collect every mismatch, then fail once
+                failures.append(f"{check.__name__} {entry.method} {entry.path}: {type(exc).__name__}: {exc}")
+    assert not failures, "\n".join(failures[:20])

@@ -89,7 +89,8 @@ def test_rule_to_sql_uses_the_compiler_skeleton(fake_api, fake_state, cdp_client
 def test_statistics_window_and_tree_pagination(fake_api, fake_state, cdp_client):
     ids = small_account(fake_state)
     points = cdp_client.segment_statistics(ids["both"], ids["men"], date(2026, 11, 26), date(2026, 11, 26))
-    assert points == [[int(datetime(2026, 11, 26, tzinfo=UTC).timestamp()), 395, False]]
+    # the day's epoch is 05:34:07 of that day in the parent segment's zone (UTC here), not a midnight
+    assert points == [[int(datetime(2026, 11, 26, 5, 34, 7, tzinfo=UTC).timestamp()), 395, False]]
     for n in range(5):
         fake_state.add_folder(ids["both"], f"extra {n}")
     seen, path = [], f"/tree/audiences/{ids['both']}/segment_folders?page[size]=3"

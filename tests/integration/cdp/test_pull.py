@@ -191,9 +191,10 @@ def test_unusable_records_are_reported_by_id_never_dropped_silently(fake_state, 
     result = pull(cdp_client, landing)
     assert result.status == "success_with_problems"
     problems = {(p["kind"], p["id"]) for p in result.problems}
-    # 900004 exists only in the listing, so its statistics answer 404: reported too
+    # 900004 exists only in the listing, so its statistics answer 404: reported too; its population
+    # "n/a" lands as null, noted under a kind of its own (the segment itself is landed)
     assert problems == {("entity", "900001"), ("segment", "abc"), ("segment", "900003"), ("segment", "900005"),
-                        ("segment", None), ("segment_statistics", "900004")}
+                        ("segment", None), ("segment_statistics", "900004"), ("segment_population", "900004")}
     run = dicts(landing, "cdp_landing__pull_runs")[-1]
     assert run["status"] == "success_with_problems"
     assert {(p["kind"], p["id"]) for p in json.loads(run["problems"])} == problems

@@ -43,6 +43,39 @@ BAD_CONFIGS: list[dict[str, Any]] = [
     fixture_config(profile_id_column="id; drop"),
 ]
 
+# Hostile names (H9): a trailing newline and other whitespace or Unicode tricks, in every field that
+# becomes SQL; both validators must reject each one, naming the field.
+TRICKS = ["orders\n", "orders\r\n", "orders ", "\torders", "ord\u200bers", "\uff4frders", "ord\u00e9rs"]
+HOSTILE_NAME_CONFIGS: list[dict[str, Any]] = [
+    config
+    for trick in TRICKS
+    for config in (
+        fixture_config(project_prefix=trick),
+        fixture_config(profile_id_column=trick),
+        fixture_config(landing_schema=trick),
+        fixture_config(metrics=_metric(metric=trick)),
+        fixture_config(metrics=_metric(agg_col_name=trick)),
+        fixture_config(metrics=_metric(source="demo_behaviors." + trick)),
+        fixture_config(metrics=_metric(join_key=trick)),
+        fixture_config(metrics=_metric(unixtime_col=trick)),
+    )
+] + [
+    fixture_config(time_window={"type": "interval", "lookback": "-7d\n"}),
+    fixture_config(time_window={"type": "range", "start_date": "2026-01-01\n"}),
+]
+
+# Filter regexes (H10): outside the portable subset, rejected by RE2 itself (asked through the
+# engine by dbt, through in-process DuckDB by the CLI), or open to catastrophic backtracking.
+BAD_REGEXES = ["(?=x)", "(a)\\1", "a*+", "(?>a)", "(?<n>a)", "(?P<n>a)", "(?m)^a", "\\Z", "\\C",
+               "[[:alpha:]]", "[a&&b]", "[\\S]", "a{,3}", "a{1001}", "]", "(unclosed", "a)", "*a",
+               "[z-a]", "a{2,1}", "\\p{Foo}", "(a+)+", "((x*)y){2,}", "v" * 501, "\\SVip"]
+GOOD_REGEXES = ["vip", "^vip$", "^(vip|gold)_", "a{2,5}?", "q[1-4]\\b", "\\d+", "[^\\s\\d]", "\\S+",
+                "\\p{Greek}", "\\x41", "(?i)vip", "(?s:a.b)", "\\.\\$\\[\\]", "\u540d\u524d", "\\Avip\\z",
+                "(a|b)+", "v" * 500, "\\S\\P{Lu}"]
+REGEX_CONFIGS = [fixture_config(filters={"ps_to_include": pattern}) for pattern in BAD_REGEXES + GOOD_REGEXES] + [
+    fixture_config(filters={"ps_to_include": "[z-a]", "folders_to_include": "(?=x)", "segments_to_include": "Q"}),
+]
+
 
 def _python_fields(config: dict[str, Any]) -> list[str]:
     with pytest.raises(ConfigError) as caught:
@@ -50,19 +83,58 @@ def _python_fields(config: dict[str, Any]) -> list[str]:
     return [p.field for p in caught.value.problems]
 
 
+def python_problems(config: dict[str, Any]) -> list[list[str]]:
+    try:
+        validate_config(config)
+    except ConfigError as caught:
+        return [[p.field, p.message] for p in caught.problems]
+    return []
+
+
+def dbt_problems(workspace: DbtWorkspace, capfd: pytest.CaptureFixture[str],
+                 configs: list[dict[str, Any]]) -> list[list[list[str]]]:
+    """[field, message] pairs per config from the dbt validator (run-operation, this workspace's target)."""
+    capfd.readouterr()
+    workspace.dbt(["run-operation", "sa_print_config_problems", "--args", json.dumps({"configs": configs})])
+    lines = [line for line in capfd.readouterr().out.splitlines() if line.startswith("SA_CONFIG_PROBLEMS ")]
+    found = {int(index): json.loads(payload) for index, payload in (line.split(" ", 2)[1:] for line in lines)}
+    assert sorted(found) == list(range(len(configs)))
+    return [found[index] for index in range(len(configs))]
+
+
 def test_dbt_and_python_name_the_same_fields(dbt_workspace: DbtWorkspace, capfd: pytest.CaptureFixture[str]) -> None:
     validate_config(fixture_config())  # the good config is good for both
-    dbt_workspace.dbt(["run-operation", "sa_print_config_problems", "--args",
-                       json.dumps({"configs": [fixture_config(), *BAD_CONFIGS]})])
-    lines = [line for line in capfd.readouterr().out.splitlines() if line.startswith("SA_CONFIG_PROBLEMS ")]
-    found = {int(index): json.loads(payload)
-             for index, payload in (line.split(" ", 2)[1:] for line in lines)}
-    assert len(found) == len(BAD_CONFIGS) + 1
+    found = dbt_problems(dbt_workspace, capfd, [fixture_config(), *BAD_CONFIGS])
     assert found[0] == []
     for number, config in enumerate(BAD_CONFIGS, start=1):
         dbt_fields = [field for field, _message in found[number]]
         assert dbt_fields == _python_fields(config), config
         assert all(message for _field, message in found[number])
+
+
+def test_both_validators_reject_hostile_names_naming_the_field(
+        dbt_workspace: DbtWorkspace, capfd: pytest.CaptureFixture[str]) -> None:
+    found = dbt_problems(dbt_workspace, capfd, HOSTILE_NAME_CONFIGS)
+    for config, dbt in zip(HOSTILE_NAME_CONFIGS, found, strict=True):
+        python = python_problems(config)
+        assert python, config
+        assert [field for field, _ in dbt] == [field for field, _ in python], config
+        # the same repr of the bad value in both messages (a trailing newline shows as \n)
+        assert [message for _, message in dbt] == [message for _, message in python], config
+
+
+def test_both_validators_judge_filter_regexes_alike_on_duckdb(
+        dbt_workspace: DbtWorkspace, capfd: pytest.CaptureFixture[str]) -> None:
+    found = dbt_problems(dbt_workspace, capfd, REGEX_CONFIGS)
+    for config, dbt in zip(REGEX_CONFIGS, found, strict=True):
+        python = python_problems(config)
+        assert [field for field, _ in dbt] == [field for field, _ in python], config["filters"]
+        for (_, dbt_message), (_, python_message) in zip(dbt, python, strict=True):
+            # the same verdict and reason; only RE2's own wording is added by the CLI
+            assert dbt_message.split(" rejects it")[0] == python_message.split(" rejects it")[0]
+    verdicts = {c["filters"]["ps_to_include"]: bool(p) for c, p in zip(REGEX_CONFIGS, found, strict=True)}
+    assert all(verdicts[pattern] for pattern in BAD_REGEXES)
+    assert not any(verdicts[pattern] for pattern in GOOD_REGEXES)
 
 
 def test_bad_config_stops_dbt_before_any_model(dbt_workspace: DbtWorkspace) -> None:

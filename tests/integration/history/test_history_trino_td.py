@@ -30,8 +30,8 @@ TABLES = ("snp_segment_rules", "snp_segment_membership", "hist_rule_versions", "
 ENGINE_SPECIFIC = {"dbt_scd_id", "dbt_updated_at"}
 
 UPSTREAM = {
-    "stg_cdp__parent_segments": "(ps_id varchar, ps_name varchar, pull_id varchar)",
-    "stg_cdp__folders": "(folder_id varchar, folder_name varchar)",
+    "stg_cdp__parent_segments": "(ps_id varchar, ps_name varchar, api_version varchar, pull_id varchar)",
+    "stg_cdp__folders": "(folder_id varchar, ps_id varchar, folder_name varchar)",
     "stg_cdp__segments": "(segment_id varchar, ps_id varchar, folder_id varchar, segment_name varchar, "
                          "api_version varchar, population bigint, rule_json varchar, rule_hash varchar, "
                          "rule_conditions varchar, updated_at varchar, updated_by varchar, run_date date, "
@@ -73,8 +73,8 @@ def _day(day: dt.date, segments: list[tuple[str, str, dict, str, int]], members:
          problems: str = "[]", stats: tuple = ()) -> dict[str, list[tuple]]:
     pull = f"pull-{day}"
     return {
-        "stg_cdp__parent_segments": [("10", "Shop 'Q' ✓", pull)],
-        "stg_cdp__folders": [("100", "Root ☕")],
+        "stg_cdp__parent_segments": [("10", "Shop 'Q' ✓", "v5", pull)],
+        "stg_cdp__folders": [("100", "10", "Root ☕")],
         "stg_cdp__segments": [
             (sid, "10", "100", name, "v5", pop, canonical_rule_json(r), rule_hash(r), describe_rule(r), str(day), by,
              day, pull) for sid, name, r, by, pop in segments],

@@ -68,6 +68,8 @@ class Warehouse(Protocol):
 
     def write_customers(self, people: dict[str, dict[str, tuple[int, str]]]) -> None: ...
 
+    def write_orders(self, orders: list[tuple[str, int, float, int]]) -> None: ...
+
     def writer(self) -> LandingWriter: ...
 
     def dbt(self, args: list[str], config: dict[str, Any], run_date: str) -> None: ...
@@ -100,6 +102,17 @@ class DuckDbWarehouse:
         finally:
             con.close()
 
+    def write_orders(self, orders: list[tuple[str, int, float, int]]) -> None:
+        """Replace demo_behaviors.orders with (profile id, unix seconds, amount, items) rows."""
+        con = duckdb.connect(str(self.workspace.db_path))
+        try:
+            con.execute("create schema if not exists demo_behaviors")
+            con.execute(f"create or replace table demo_behaviors.orders {ORDER_COLUMNS}")
+            if orders:
+                con.executemany("insert into demo_behaviors.orders values (?, ?, ?, ?)", [list(o) for o in orders])
+        finally:
+            con.close()
+
     def writer(self) -> LandingWriter:
         return DuckDbLandingWriter(self.workspace.db_path)
 
@@ -123,19 +136,28 @@ class World:
     # profile id -> (age, country), per parent segment
     shop: dict[str, tuple[int, str]] = field(default_factory=dict)
     legacy: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # top-level config keys replaced for every run (e.g. filters, membership_basis, time_window)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    # what `run_day` builds (with everything upstream): the history models by default
+    select: tuple[str, ...] = ("+path:models/history",)
 
     def config(self) -> dict[str, Any]:
-        return fixture_config(metrics=METRICS)
+        return fixture_config(**{"metrics": METRICS, **copy.deepcopy(self.overrides)})
 
     def run_day(self, day: dt.date, *, full_refresh: bool = False, pull: bool = True) -> None:
         """What `segment-analytics run --run-date <day>` does: pull, then dbt build (here only the
-        history models, their tests and everything upstream of them, to keep the test fast)."""
+        history models, their tests and everything upstream of them, to keep the test fast).
+        A pull that fails raises PullError and builds nothing, as `run` does."""
         self.warehouse.write_customers({PS_SHOP: self.shop, PS_LEGACY: self.legacy})
         if pull:
             run_pull(client=make_client(self.server), writer=self.warehouse.writer(), config=self.config(),
                      run_date=day, sql_source="compiler",
                      dialect=self.warehouse.name)
-        args = ["build", "--select", "+path:models/history", "--indirect-selection", "cautious"]
+        self.build(day, full_refresh=full_refresh)
+
+    def build(self, day: dt.date, *, full_refresh: bool = False) -> None:
+        """`segment-analytics build --run-date <day>` over what is landed."""
+        args = ["build", "--select", *self.select, "--indirect-selection", "cautious"]
         if full_refresh:
             args.append("--full-refresh")
         self.warehouse.dbt(args, self.config(), day.isoformat())

@@ -110,13 +110,13 @@ def create_report_marts(conn: Any, prefix: str = "segment_analytics", *, with_me
         ps_name, ps_pop, v5 = PARENTS[seg.ps_id]
         _, folder_name, folder_path = FOLDERS[seg.folder_id]
         ps_rows.append((seg.ps_id, ps_name, ps_pop, v5, seg.folder_id, folder_name, folder_path, seg.segment_id,
-                        seg.name, seg.base, "batch", False, "h" + seg.segment_id, seg.selected, run_date))
+                        seg.name, seg.base, "batch", False, "h" + seg.segment_id, seg.selected, None, run_date))
     _create(conn, f"{prefix}_ps_stats", [
         ("ps_id", "varchar"), ("ps_name", "varchar"), ("ps_population", "bigint"), ("v5_flag", "integer"),
         ("folder_id", "varchar"), ("folder_name", "varchar"), ("folder_path", "varchar"),
         ("segment_id", "varchar"), ("segment_name", "varchar"), ("segment_population", "bigint"),
         ("segment_type", "varchar"), ("realtime", "boolean"), ("rule_hash", "varchar"),
-        ("is_selected", "boolean"), ("run_date", "date"),
+        ("is_selected", "boolean"), ("member_sql_problem", "varchar"), ("run_date", "date"),
     ], ps_rows)
 
     tracked = [s for s in SEGMENTS if s.selected]

@@ -49,7 +49,7 @@ def test_report_is_one_offline_file_with_the_marts_data(marts, tmp_path: Path):
     assert data["run_date"] == "2026-10-30"
     assert data["missing"] == {}
     # Progress: one line per query, then the written file.
-    assert sum("querying" in line for line in lines) == 7
+    assert sum("querying" in line for line in lines) == 8
     assert lines[-1].startswith("report: wrote")
 
 

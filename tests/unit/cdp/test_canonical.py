@@ -105,3 +105,37 @@ def test_canonical_json_round_trips_any_json(value):
     assert json.loads(canonical_rule_json(value)) == value
     assert isinstance(rule_hash(value), str)
     assert isinstance(describe_rule(value), str)
+
+
+def _odd_values(rng, depth=0):
+    """Random JSON values of every type, biased towards rule-like keys (for describe_rule)."""
+    keys = ["type", "conditions", "leftValue", "operator", "filter", "aggregation", "columns", "groupingColumns",
+            "source", "rightValue", "rightValues", "window", "limit", "expr", "name", "id", "not", "exclude"]
+    types = ["And", "Or", "Value", "Column", "Composite", "Reference", "Between", "TimeWithinPast", "Count", ["x"],
+             {"a": 1}, 5, None]
+    roll = rng.random()
+    if depth > 5 or roll < 0.3:
+        return rng.choice([None, True, 3, 2.5, "text", "", [], {}, ["a", 1]])
+    if roll < 0.5:
+        return [_odd_values(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    node = {rng.choice(keys): _odd_values(rng, depth + 1) for _ in range(rng.randint(0, 5))}
+    if rng.random() < 0.7:
+        node["type"] = rng.choice(types)
+    return node
+
+
+def test_describe_rule_and_hash_never_raise_on_odd_shapes():
+    import random
+
+    rng = random.Random(20261128)
+    for _ in range(3000):
+        rule = {"type": "And", "conditions": [_odd_values(rng) for _ in range(rng.randint(1, 3))]}
+        assert isinstance(describe_rule(rule), str)
+        assert len(rule_hash(rule)) == 64
+    # the shapes that used to raise: a list as a type, a number as a list
+    odd = {"type": "And", "conditions": [
+        {"type": ["Value"], "leftValue": {"name": "x"}},
+        {"type": "Value", "leftValue": {"source": {"name": "b"}, "filter": {"type": "And", "conditions": 5},
+                                        "aggregation": {"type": "Count", "columns": 3, "groupingColumns": 7}},
+         "operator": {"type": "Equal", "rightValue": 1}}]}
+    assert describe_rule(odd).count("\n") == 1

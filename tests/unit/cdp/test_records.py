@@ -2,33 +2,112 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from orchestrate.cdp.records import (
+    MAX_NESTING,
     RecordProblem,
+    nesting_depth_exceeds,
     normalize_id,
     parse_population,
     parse_statistics,
+    parse_v4_audience,
     parse_v4_segment,
+    parse_v5_folder,
+    parse_v5_funnel,
     parse_v5_parent_segment,
     parse_v5_segment,
+    resolve_timezone,
 )
 from orchestrate.regions import REGIONS, UnknownRegionError, cdp_base_url, region
 
 
 def test_ids_as_ints_or_strings():
-    assert normalize_id(287197, "x") == normalize_id("287197", "x") == normalize_id(287197.0, "x") == "287197"
+    assert normalize_id(287197, "x") == normalize_id("287197", "x") == normalize_id(" 287197 ", "x") == "287197"
+    assert normalize_id(str(2**63 - 1), "x") == str(2**63 - 1)
     with pytest.raises(RecordProblem, match="not a numeric id"):
         normalize_id("abc", "segment")
     with pytest.raises(RecordProblem):
         normalize_id(True, "segment")
 
 
+@pytest.mark.parametrize("value, reason", [
+    (287197.0, "is a float"),
+    (1.5, "is a float"),
+    ("1" * 5000, "has 5000 digits"),
+    ("²", "not a numeric id"),
+    ("١٢٣", "not a numeric id"),  # Arabic-Indic digits: str.isdigit() says yes, ids are ASCII
+    ("1 2", "not a numeric id"),
+    (2**63, "out of the int64 range"),
+    (-5, "out of the int64 range"),
+    (str(2**63), "not a numeric id"),
+    ({"id": 1}, "not a numeric id"),
+])
+def test_odd_ids_are_problems_never_coerced(value, reason):
+    with pytest.raises(RecordProblem, match=reason) as err:
+        normalize_id(value, "segment")
+    assert err.value.kind == "segment"
+    assert err.value.record_id is None or len(err.value.record_id) <= 43  # a thousand digits are not echoed
+
+
 def test_population_null_and_odd_values():
     assert parse_population(None) is None and parse_population(-1) is None and parse_population("x") is None
     assert parse_population(12) == 12 and parse_population(12.0) == 12 and parse_population("15") == 15
+    assert parse_population(2**63) is None and parse_population("²") is None and parse_population(float("inf")) is None
+    assert parse_population(2**63 - 1) == 2**63 - 1
+
+
+def test_odd_population_lands_null_with_a_note_of_its_own_kind():
+    seg = parse_v4_segment({"id": 8, "name": "F", "rule": {}, "population": 2**64}, "1")
+    assert seg.population is None
+    assert [n.as_dict() for n in seg.notes] == [
+        {"kind": "segment_population", "id": "8", "reason": "population is above the int64 range; landed as null"}]
+    ps = parse_v4_audience({"id": 3, "name": "P", "population": "²"})
+    assert ps.population is None and ps.notes[0].kind == "parent_segment_population"
+
+
+@pytest.mark.parametrize("attributes", [[], "text", 5])
+def test_attributes_that_are_not_objects_are_problems(attributes):
+    for parse in (lambda r: parse_v5_segment(r, "1", {}), lambda r: parse_v5_folder(r, "1"),
+                  parse_v5_parent_segment):
+        with pytest.raises(RecordProblem, match="attributes is not an object") as err:
+            parse({"id": "7", "type": "segment-batch", "attributes": attributes})
+        assert err.value.record_id == "7"
+
+
+def test_relationships_and_rules_of_the_wrong_type():
+    seg = parse_v5_segment({"id": "7", "type": "segment-batch", "relationships": ["x"],
+                            "attributes": {"name": "S", "rule": {}, "isEmptyRule": True}}, "1", {})
+    assert seg.folder_id is None and seg.updated_by is None
+    with pytest.raises(RecordProblem, match="rule is not an object"):
+        parse_v4_segment({"id": 9, "name": "S", "rule": "everyone"}, "1")
+    with pytest.raises(RecordProblem, match="segmentFolderId is a float") as err:
+        parse_v4_segment({"id": 9, "name": "S", "rule": {}, "segmentFolderId": 4.0}, "1")
+    assert err.value.record_id == "9"
+
+
+def test_rules_nested_thousands_deep_are_problems_not_recursion_errors():
+    deep: dict = {"type": "And", "conditions": []}
+    for _ in range(5000):
+        deep = {"type": "And", "conditions": [deep]}
+    assert nesting_depth_exceeds(deep) and not nesting_depth_exceeds({"a": [{"b": 1}]})
+    with pytest.raises(RecordProblem, match=f"nested more than {MAX_NESTING} levels"):
+        parse_v5_segment({"id": "7", "type": "segment-batch", "attributes": {"name": "S", "rule": deep}}, "1", {})
+
+
+def test_funnel_stages_name_their_segments():
+    refs = parse_v5_funnel({"id": "40", "type": "funnel", "relationships": {"parentFolder": {"data": {"id": "2"}}},
+                            "attributes": {"name": "F", "stages": [
+                                {"id": "41", "segmentId": "501", "name": "Awareness"},
+                                {"id": "42", "segmentId": "", "name": "Interest"},  # no segment yet
+                                {"id": "43", "segmentId": 503, "name": "Conversion"}]}})
+    assert [(r.funnel_id, r.stage_id, r.segment_id, r.folder_id) for r in refs] == [
+        ("40", "41", "501", "2"), ("40", "43", "503", "2")]
+    with pytest.raises(RecordProblem, match="stages is not a list"):
+        parse_v5_funnel({"id": "40", "type": "funnel", "attributes": {"stages": {"0": {}}}})
 
 
 def test_v5_parent_segment_prefers_parent_segment_folder():
@@ -73,6 +152,35 @@ def test_statistics_tuples():
         parse_statistics([["x", 1]], "1", "2")
 
 
+def test_statistics_days_are_the_parent_segments_days():
+    tokyo = ZoneInfo("Asia/Tokyo")
+    # 2026-11-28 05:34:07 in Tokyo is 2026-11-27 20:34:07 UTC: a UTC reading lands it a day early
+    epoch = int(datetime(2026, 11, 28, 5, 34, 7, tzinfo=tokyo).timestamp())
+    assert datetime.fromtimestamp(epoch, UTC).date() == date(2026, 11, 27)
+    assert [p.stat_date for p in parse_statistics([[epoch, 5, True]], "1", "2", tokyo)] == [date(2026, 11, 28)]
+    la = ZoneInfo("America/Los_Angeles")
+    late = int(datetime(2026, 11, 28, 23, 0, tzinfo=la).timestamp())  # already Nov 29 in UTC
+    assert [p.stat_date for p in parse_statistics([[late, 5, True]], "1", "2", la)] == [date(2026, 11, 28)]
+
+
+def test_statistics_bad_points_are_skipped_and_counted():
+    problems: list[RecordProblem] = []
+    good = 1764288000
+    payload = [[good, 10, True], [1e20, 1, True], [float("nan"), 1, True], [-5, 1, True], [good + 86400, 2**64],
+               [good + 2 * 86400, "²"], [True, 1], "x", [good + 3 * 86400, 12, False]]
+    points = parse_statistics(payload, "1", "2", UTC, problems)
+    assert [p.population for p in points] == [10, 12]
+    assert [p.as_dict()["kind"] for p in problems] == ["segment_statistics"]
+    assert problems[0].reason.startswith("7 bad statistics tuple(s) skipped")
+
+
+def test_timezones_resolve_or_fall_back_to_utc_with_a_reason():
+    assert resolve_timezone("Asia/Tokyo") == (ZoneInfo("Asia/Tokyo"), None)
+    for odd in (None, "", "Mars/Olympus", "../../etc/passwd", 9, "x" * 500):
+        zone, reason = resolve_timezone(odd)
+        assert zone is UTC and "statistics days read in UTC" in reason
+
+
 def test_regions_and_override():
     assert set(REGIONS) == {"us01", "jp01", "eu01", "ap02", "ap03"}
     assert region("JP01").cdp_url == "https://api-cdp.treasuredata.co.jp"
@@ -102,3 +210,29 @@ def test_cut_off_folders_by_children_or_depth():
     data = [folder("1", None), folder("2", "1"), folder("3", "2")]
     assert cut_off_folders(data, "1", 2) == ["3"]
     assert cut_off_folders(data, "1", 3) == []
+
+
+def test_cut_off_folders_ignore_odd_relationships_and_never_return_unsafe_ids():
+    from orchestrate.cdp.client import cut_off_folders
+
+    data = [
+        {"id": "1", "type": "folder-segment", "relationships": {"parentFolder": {"data": None}}},
+        {"id": "2", "type": "folder-segment", "relationships": "not an object"},
+        {"id": "3", "type": "folder-segment", "relationships": {"parentFolder": [1], "children": "x"}},
+        {"id": "../../audiences", "type": "folder-segment",
+         "relationships": {"parentFolder": {"data": {"id": "1"}}, "children": {"data": [{"data": {"id": "9"}}]}}},
+        {"id": "4", "type": "folder-segment",
+         "relationships": {"parentFolder": {"data": {"id": "1"}}, "children": {"data": [{"data": {"id": "9"}}]}}},
+    ]
+    assert cut_off_folders(data, "1", 32) == ["4"]
+
+
+def test_by_folder_refuses_an_id_that_is_not_digits():
+    from orchestrate.cdp.client import CdpClient, ShapeError
+
+    class NoHttp:
+        def request(self, *args, **kwargs):
+            raise AssertionError("no request may be sent for an unsafe id")
+
+    with pytest.raises(ShapeError, match="not a numeric id"):
+        CdpClient(NoHttp()).by_folder("12/../../audiences")  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ import pytest
 from orchestrate.warehouse import TargetError, for_target
 from orchestrate.warehouse.base import TABLES, LandingBatch, row_values
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
-from orchestrate.warehouse.sql import insert_sql, literal, quote_ident, swap_sql
+from orchestrate.warehouse.sql import delete_other_pulls_sql, insert_sql, literal, quote_ident
 from orchestrate.warehouse.statements import StatementLandingWriter
 from orchestrate.warehouse.td import TdLandingWriter
 from orchestrate.warehouse.trino import TrinoLandingWriter
@@ -40,15 +40,9 @@ def test_row_values_rejects_unknown_columns():
         row_values("cdp_landing__pull_runs", {"bogus": 1})
 
 
-def test_swap_renames_fully_qualified():
-    assert swap_sql("iceberg", "s", "t", exists=True) == [
-        'drop table if exists "iceberg"."s"."t__old"',
-        'alter table "iceberg"."s"."t" rename to "iceberg"."s"."t__old"',
-        'alter table "iceberg"."s"."t__new" rename to "iceberg"."s"."t"',
-        'drop table if exists "iceberg"."s"."t__old"',
-    ]
-    assert swap_sql(None, "s", "t", exists=False) == [
-        'drop table if exists "s"."t__old"', 'alter table "s"."t__new" rename to "s"."t"']
+def test_tidy_deletes_other_pulls_fully_qualified():
+    assert delete_other_pulls_sql('"iceberg"."s"."t"', "p'1") == (
+        'delete from "iceberg"."s"."t" where pull_id is null or pull_id <> \'p\'\'1\'')
 
 
 class RecordingWriter(StatementLandingWriter):
@@ -75,32 +69,45 @@ def _batch() -> LandingBatch:
                         pull_run={"pull_id": "p", "status": "success"})
 
 
-def test_statement_writer_stages_then_appends_then_swaps():
-    writer = RecordingWriter(existing={"cdp_landing__segments", "cdp_landing__segment_statistics"})
+def test_statement_writer_lands_beside_then_commits_then_tidies():
+    existing = {"cdp_landing__segments", "cdp_landing__segment_statistics", "cdp_landing__segments__old"}
+    writer = RecordingWriter(existing=existing)
     writer.write(_batch())
     sql = writer.executed
-    first_swap = next(i for i, s in enumerate(sql) if " rename to " in s)
-    last_stage = max(i for i, s in enumerate(sql) if "__new" in s and "rename" not in s)
-    appends = [i for i, s in enumerate(sql) if s.startswith('insert into "cat"."land"."cdp_landing__segment_stat')]
-    assert last_stage < min(appends) < first_swap
-    assert 'alter table "cat"."land"."cdp_landing__segments" rename to "cat"."land"."cdp_landing__segments__old"' in sql
-    assert not any('"cdp_landing__parent_segments" rename' in s for s in sql)  # did not exist: no backup
+    commit = next(i for i, s in enumerate(sql) if s.startswith('insert into "cat"."land"."cdp_landing__pull_runs"'))
+    lands = [i for i, s in enumerate(sql) if s.startswith("insert into") and i != commit]
+    tidies = [i for i, s in enumerate(sql) if "pull_id <> 'p'" in s or s.startswith("drop table")]
+    assert lands and tidies and max(lands) < commit < min(tidies)  # the pull_runs row is the switch
+    assert not any(" rename " in s for s in sql)  # no table is ever missing or swapped under a reader
+    assert 'delete from "cat"."land"."cdp_landing__segments" where pull_id = \'p\'' in sql  # a retry starts clean
+    assert 'drop table if exists "cat"."land"."cdp_landing__segments__old"' in sql  # the old writer's leftovers
+    assert not any('"cdp_landing__parent_segments" where pull_id <>' in s for s in sql)  # new table: no tidy
     assert any("'it''s'" in s for s in sql)
     assert 'create table if not exists "cat"."land"."cdp_landing__pull_runs"' in " ".join(sql)
+    assert 'create table if not exists "cat"."land"."cdp_landing__parent_segments"' in " ".join(sql)
 
 
-def test_replaced_sql_keys_are_deleted_before_their_new_rows():
-    writer = RecordingWriter(existing={"cdp_landing__segment_sql"})
+def test_replaced_sql_keys_lose_their_old_rows_only_after_the_commit():
+    writer = RecordingWriter(existing={"cdp_landing__segment_sql", "cdp_landing__pull_runs"})
     batch = _batch()
     batch.segment_sql = [{"ps_id": "1", "rule_hash": "h'1", "sql_source": "compiler", "dialect": "trino",
                           "segment_sql": "select 1", "error": None, "fetched_at": datetime(2026, 11, 28)}]
     batch.replaced_sql_keys = [("1", "h'1", "compiler")]
     writer.write(batch)
     sql = writer.executed
-    delete = next(i for i, s in enumerate(sql) if s.startswith("delete from"))
+    delete = next(i for i, s in enumerate(sql) if s.startswith('delete from "cat"."land"."cdp_landing__segment_sql"'))
     assert "rule_hash = 'h''1'" in sql[delete]
+    assert "fetched_at <> timestamp '2026-11-28 00:00:00'" in sql[delete]  # the new row itself stays
     insert = next(i for i, s in enumerate(sql) if s.startswith('insert into "cat"."land"."cdp_landing__segment_sql"'))
-    assert delete < insert
+    commit = next(i for i, s in enumerate(sql) if s.startswith('insert into "cat"."land"."cdp_landing__pull_runs"'))
+    assert insert < commit < delete
+
+
+def test_a_batch_without_its_pull_runs_row_is_refused():
+    batch = _batch()
+    batch.pull_run = {}
+    with pytest.raises(ValueError, match="pull_runs row"):
+        RecordingWriter(existing=set()).write(batch)
 
 
 def test_td_writer_is_thin_and_uses_string_dates():

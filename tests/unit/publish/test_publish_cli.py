@@ -17,6 +17,7 @@ from tests.fixtures.fake_api import TEST_API_KEY
 from tests.integration.report.marts_fixture import create_report_marts
 
 ROUTES = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes"]
+MODEL_KEY = "5151/climodelkeyreadsmartsonly42"
 
 
 @pytest.fixture()
@@ -31,7 +32,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SEGMENT_ANALYTICS_DUCKDB", str(db))
     monkeypatch.setenv("SEGMENT_ANALYTICS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("TD_API_KEY", TEST_API_KEY)
-    monkeypatch.delenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY", raising=False)
+    monkeypatch.setenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY", MODEL_KEY)
     server = FakeApiServer(FakeState(), route_modules=ROUTES).start()
     try:
         yield server, profiles, tmp_path
@@ -57,7 +58,8 @@ def test_publish_command_creates_then_updates(setup, capsys):
     assert f"model 'segment_analytics' updated (oid {model.oid})" in out
     assert "segment_analytics_final_metrics_table: 720 rows" in out
     assert (tmp_path / "state" / "insights_models.json").is_file()
-    assert TEST_API_KEY.split("/")[1] not in out
+    assert TEST_API_KEY.split("/")[1] not in out and MODEL_KEY.split("/")[1] not in out
+    assert model.apikey == MODEL_KEY
 
 
 def test_publish_command_reports_a_failed_build(setup, capsys):
@@ -72,4 +74,25 @@ def test_publish_dry_run_sends_nothing(setup, capsys):
     server, profiles, _ = setup
     assert main(_argv(server, profiles, "--dry-run")) == 0
     assert server.request_log == []
-    assert '"type": "elasticube"' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert '"type": "elasticube"' in out and '"apikey": "***"' in out and MODEL_KEY.split("/")[1] not in out
+
+
+def test_publish_without_the_model_key_stops_before_any_request(setup, capsys, monkeypatch):
+    server, profiles, tmp_path = setup
+    monkeypatch.delenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY")
+    assert main(_argv(server, profiles)) == 1
+    assert "SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY is not set" in capsys.readouterr().err
+    assert server.request_log == [] and not (tmp_path / "state").exists()
+    # A dry run still works, and says what is missing.
+    assert main(_argv(server, profiles, "--dry-run")) == 0
+    assert "SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY is not set: a real publish would stop here" in capsys.readouterr().out
+
+
+def test_publish_refuses_td_api_key_as_the_model_key(setup, capsys, monkeypatch):
+    server, profiles, _ = setup
+    monkeypatch.setenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY", TEST_API_KEY)
+    assert main(_argv(server, profiles)) == 1
+    err = capsys.readouterr().err
+    assert "is the key publish runs with (TD_API_KEY)" in err and TEST_API_KEY.split("/")[1] not in err
+    assert server.request_log == []

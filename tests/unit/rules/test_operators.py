@@ -98,3 +98,35 @@ def test_array_matching(rule_harness, column, operator, matching, expected):
 
 def test_array_is_null_without_matching_tests_the_array(rule_harness):
     assert rule_harness.members(rule(attr("tags", op("IsNull", rightValue=""))), PEOPLE) == {"c3"}
+
+
+# Regexp operands the target engine cannot run are compile errors of that segment (H10).
+REGEXP_ERRORS = [
+    ("duckdb", "(?=vip)", "invalid perl operator"),  # lookahead: Joni (TD) runs it, RE2 does not
+    ("duckdb", "(a)\\1", "invalid escape sequence"),
+    ("duckdb", "a*+", "bad repetition operator"),
+    ("duckdb", "a{1001}", "invalid repetition size"),
+    ("trino", "(?P<n>a)", "undefined group option"),
+    ("trino", "(unclosed", "unmatched parenthesis"),
+    ("trino", "(a+)+$", "backtrack for ever"),
+]
+
+
+@pytest.mark.parametrize(("dialect", "pattern", "says"), REGEXP_ERRORS)
+def test_regexp_the_engine_cannot_run_is_a_compile_error(dialect, pattern, says):
+    from orchestrate.rules import RuleCompileError, compile_rule
+
+    with pytest.raises(RuleCompileError) as caught:
+        compile_rule(rule(attr("name", op("Regexp", rightValue=pattern))), audience_id="1", dialect=dialect,
+                     segment_id="42")
+    assert caught.value.construct == "Regexp" and caught.value.segment_id == "42"
+    assert caught.value.path.endswith("operator.rightValue") and says in caught.value.message
+
+
+@pytest.mark.parametrize(("dialect", "pattern"), [("trino", "(?=vip)"), ("trino", "(a)\\1"), ("trino", "a*+"),
+                                                  ("duckdb", "(?P<n>a)"), ("duckdb", "[[:alpha:]]")])
+def test_regexp_the_engine_runs_compiles(dialect, pattern):
+    from orchestrate.rules import compile_rule
+
+    assert "regexp_" in compile_rule(rule(attr("name", op("Regexp", rightValue=pattern))), audience_id="1",
+                                     dialect=dialect)

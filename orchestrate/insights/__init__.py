@@ -1,0 +1,1 @@
+"""Treasure Insights: the reporting API client used by `segment-analytics publish`."""

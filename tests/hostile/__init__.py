@@ -1,0 +1,1 @@
+"""Hostile-input suite: real-world bad data, faults and kills, end to end."""
