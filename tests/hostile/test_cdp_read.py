@@ -18,16 +18,21 @@ import pytest
 from orchestrate.cdp.client import MAX_TREE_REQUESTS
 from orchestrate.cdp.records import MAX_NESTING
 from orchestrate.fake_api import cdp_routes
-from orchestrate.fake_api.server import FakeApiServer, Reply
-from orchestrate.fake_api.state import FakeState
+from orchestrate.fake_api.server import Reply
 from orchestrate.pull import PullError, run_pull
 from orchestrate.warehouse.base import warehouse_error
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
 from orchestrate.warehouse.statements import StatementLandingWriter
-from tests.fixtures.dbt_project import DbtWorkspace
 from tests.fixtures.fake_api import TEST_API_KEY
 from tests.integration.cdp.helpers import GENDER_RULE, RUN_DATE, dicts, landed_segment_ids, small_account
-from tests.integration.history.world import DAY1, DAY2, DAY3, PS_SHOP, DuckDbWarehouse, World, country_rule
+from tests.integration.history.world import (
+    DAY1,
+    DAY2,
+    DAY3,
+    PS_SHOP,
+    country_rule,
+    duckdb_world,
+)
 
 
 @pytest.fixture
@@ -297,13 +302,9 @@ def test_a_failed_tidy_up_after_the_switch_is_a_landed_pull_not_a_failed_one(fak
 def test_a_rule_no_read_returns_keeps_its_history(tmp_path) -> None:
     """F3 end to end: all reads empty while isEmptyRule is false -> a `segment` problem, and the
     snapshots keep the segment's rule version and members (no edit to `{}`, nobody leaves)."""
-    workspace = DbtWorkspace(root=tmp_path, db_path=tmp_path / "empty_rule.duckdb")
-    workspace.write_profile()
-    state = FakeState()
-    server = FakeApiServer(state).start()
     japan = "6302"
-    try:
-        world = World(DuckDbWarehouse(workspace), state, server)
+    with duckdb_world(tmp_path, "empty_rule.duckdb") as world:
+        state = world.state
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         state.add_segment(PS_SHOP, "Japan", country_rule("JP"), updated_by="Bob", segment_id=japan)
         world.shop = {"p1": (25, "JP"), "p2": (35, "JP"), "p3": (45, "US")}
@@ -320,8 +321,6 @@ def test_a_rule_no_read_returns_keeps_its_history(tmp_path) -> None:
         state.empty_rule_in_v5_reads.clear()
         state.route_overrides.clear()
         world.run_day(DAY3)
-    finally:
-        server.stop()
 
     assert f'"id": "{japan}", "kind": "segment"' in problems_day2[0][0]
     assert world.query("select count(*) from sa_rule_changes") == [(0,)]

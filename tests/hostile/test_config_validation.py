@@ -21,15 +21,13 @@ import pytest
 from orchestrate.cli import main
 from orchestrate.dbt_runner import DbtFailed, run_dbt
 from orchestrate.demo.rules import all_of, attr, op, rule
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
 from orchestrate.regexes import joni_problem
 from orchestrate.rules import RuleCompileError, compile_rule
 from tests.fixtures.dbt_project import PROJECT_DIR, DbtWorkspace, fixture_config
 from tests.fixtures.landing_fixture import RUN_DATE, build_landing_fixture
 from tests.fixtures.trino import TrinoServer
 from tests.integration.dbt.test_config_validation import REGEX_CONFIGS, python_problems
-from tests.integration.history.world import DAY1, PS_SHOP, DuckDbWarehouse, World, country_rule
+from tests.integration.history.world import DAY1, PS_SHOP, country_rule, duckdb_world
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -123,12 +121,8 @@ def test_regex_python_accepts_but_re2_rejects_is_caught_by_both(
 def test_rule_regexp_the_engine_cannot_run_flags_only_that_segment(tmp_path: Path) -> None:
     """A segment whose rule has a Regexp operand RE2 cannot compile (a lookahead, valid on TD's
     Joni) gets a compile error naming the operand; the pull and the build go on for the rest."""
-    workspace = DbtWorkspace(root=tmp_path, db_path=tmp_path / "regexp.duckdb")
-    workspace.write_profile()
-    state = FakeState()
-    server = FakeApiServer(state).start()
-    try:
-        world = World(DuckDbWarehouse(workspace), state, server)
+    with duckdb_world(tmp_path, "regexp.duckdb") as world:
+        state, workspace = world.state, world.warehouse.workspace
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         lookahead = rule(all_of(attr("country", op("Regexp", rightValue="^(?=j)p"))))
         state.add_segment(PS_SHOP, "Lookahead", lookahead, updated_by="Alice", segment_id="6301")
@@ -137,8 +131,6 @@ def test_rule_regexp_the_engine_cannot_run_flags_only_that_segment(tmp_path: Pat
         world.run_day(DAY1)
         workspace.dbt(["build", "--select", "int_segments__selected", "--indirect-selection", "cautious"],
                       config=world.config(), run_date=DAY1.isoformat())
-    finally:
-        server.stop()
     errors = dict(world.query("select s.segment_id, q.error from cdp_landing__segment_sql q join "
                               "cdp_landing__segments s on s.rule_hash = q.rule_hash"))
     assert errors["6302"] is None

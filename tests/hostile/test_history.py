@@ -30,17 +30,14 @@ import pytest
 
 from orchestrate.dbt_runner import DbtFailed
 from orchestrate.fake_api import cdp_routes
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
 from orchestrate.pull import PullError
-from tests.fixtures.dbt_project import DbtWorkspace
 from tests.integration.history.world import (
     PS_LEGACY,
     PS_SHOP,
-    DuckDbWarehouse,
     World,
     adults_rule,
     country_rule,
+    duckdb_world,
 )
 
 pytestmark = pytest.mark.timeout(1500)
@@ -106,12 +103,8 @@ def _day(story: Story, day: dt.date, **overrides: Any) -> None:
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     root: Path = tmp_path_factory.mktemp("hostile_history")
-    workspace = DbtWorkspace(root=root, db_path=root / "history.duckdb")
-    workspace.write_profile()
-    state = FakeState()
-    server = FakeApiServer(state).start()
-    try:
-        world = World(DuckDbWarehouse(workspace), state, server, select=SELECT)
+    with duckdb_world(root, "history.duckdb", select=SELECT) as world:
+        state = world.state
         story = Story(world)
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         state.add_parent_segment("Legacy", v5=False, ps_id=PS_LEGACY)
@@ -180,8 +173,6 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
             story.refusal = str(refused)
         story.after_refusal = _history(world)
         yield story
-    finally:
-        server.stop()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -325,12 +316,8 @@ def switch_story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwitchSto
     """D1, D2 under `current` (p3 moves to Japan on D2), D3 under point_in_time; D4 pulls with
     `v5_flag: v4` (Shop lands as v4) after Spare was deleted; D5 with `both` again."""
     root: Path = tmp_path_factory.mktemp("basis_switch")
-    workspace = DbtWorkspace(root=root, db_path=root / "switch.duckdb")
-    workspace.write_profile()
-    state = FakeState()
-    server = FakeApiServer(state).start()
-    try:
-        world = World(DuckDbWarehouse(workspace), state, server, select=SELECT)
+    with duckdb_world(root, "switch.duckdb", select=SELECT) as world:
+        state = world.state
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         state.add_segment(PS_SHOP, "Japan", country_rule("JP"), segment_id=JAPAN)
         state.add_segment(PS_SHOP, "Spare", adults_rule(40), segment_id=GONE)
@@ -356,8 +343,6 @@ def switch_story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwitchSto
                     f"where segment_id = '{JAPAN}' and metric_name = 'orders'")}
         changes = world.query("select segment_id, change_type, cast(valid_from as date) from sa_rule_changes")
         yield SwitchStory(japan, spare_stays, changes, landed)
-    finally:
-        server.stop()
 
 
 def test_switch_back_to_point_in_time_recomputes_the_window(switch_story: SwitchStory) -> None:

@@ -23,17 +23,16 @@ from orchestrate.fake_api.server import FakeApiServer
 from orchestrate.fake_api.state import FakeState
 from orchestrate.history import HistoryError, revert, rule_diff, rule_history
 from orchestrate.http import ApiError
-from tests.fixtures.dbt_project import DbtWorkspace
 from tests.fixtures.fake_api import TEST_API_KEY, make_client
 from tests.integration.history.world import (
     DAY1,
     DAY2,
     PS_LEGACY,
     PS_SHOP,
-    DuckDbWarehouse,
     World,
     adults_rule,
     country_rule,
+    duckdb_world,
 )
 
 pytestmark = pytest.mark.timeout(600)
@@ -78,12 +77,8 @@ def masked(segment_rule: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
     root = tmp_path_factory.mktemp("rules_revert")
-    workspace = DbtWorkspace(root=root, db_path=root / "revert.duckdb")
-    workspace.write_profile()
-    state = FakeState()
-    server = FakeApiServer(state).start()
-    try:
-        world = World(DuckDbWarehouse(workspace), state, server)
+    with duckdb_world(root, "revert.duckdb") as world:
+        state = world.state
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         state.add_parent_segment("Legacy", v5=False, ps_id=PS_LEGACY)
         sub_folder = state.add_folder(PS_LEGACY, "Campaigns 'Q3'")
@@ -116,9 +111,7 @@ def account(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Account]:
         world.run_day(DAY2)
 
         state.update_rule(STALE5, masked(NEW_V5), updated_by="Zed")  # display-only edit, not pulled yet
-        yield Account(world, state, server, make_client(server), sub_folder)
-    finally:
-        server.stop()
+        yield Account(world, state, world.server, make_client(world.server), sub_folder)
 
 
 @pytest.fixture

@@ -7,18 +7,14 @@ from __future__ import annotations
 import pytest
 
 from orchestrate.fake_api import cdp_routes
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
-from tests.fixtures.dbt_project import DbtWorkspace
 from tests.integration.history.world import (
     DAY1,
     DAY2,
     DAY3,
     PS_SHOP,
-    DuckDbWarehouse,
-    World,
     adults_rule,
     country_rule,
+    duckdb_world,
 )
 
 ADULTS, JAPAN = "6201", "6202"
@@ -31,12 +27,8 @@ pytestmark = pytest.mark.timeout(600)
 
 
 def test_unlandable_segment_keeps_its_history(tmp_path) -> None:
-    workspace = DbtWorkspace(root=tmp_path, db_path=tmp_path / "unusable.duckdb")
-    workspace.write_profile()
-    state = FakeState()
-    server = FakeApiServer(state).start()
-    try:
-        world = World(DuckDbWarehouse(workspace), state, server)
+    with duckdb_world(tmp_path, "unusable.duckdb") as world:
+        state = world.state
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         state.add_segment(PS_SHOP, "Adults", adults_rule(30), updated_by="Alice", segment_id=ADULTS)
         state.add_segment(PS_SHOP, "Japan", country_rule("JP"), updated_by="Bob", segment_id=JAPAN)
@@ -50,8 +42,6 @@ def test_unlandable_segment_keeps_its_history(tmp_path) -> None:
 
         state.segment(JAPAN).name = "Japan"
         world.run_day(DAY3)
-    finally:
-        server.stop()
 
     assert landed == [(0,)]
     assert f'"id": "{JAPAN}", "kind": "segment"' in problems[0][0]
@@ -79,12 +69,8 @@ def test_stage_segments_of_an_unreadable_funnel_keep_their_history(tmp_path) -> 
 
     The pull asks for no member SQL for funnel-stage segments; the removed stage has members only
     because its rule is Japan's (same rule hash, same SQL). The other stages have no membership."""
-    workspace = DbtWorkspace(root=tmp_path, db_path=tmp_path / "funnel.duckdb")
-    workspace.write_profile()
-    state = FakeState()
-    server = FakeApiServer(state).start()
-    try:
-        world = World(DuckDbWarehouse(workspace), state, server)
+    with duckdb_world(tmp_path, "funnel.duckdb") as world:
+        state = world.state
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         state.add_segment(PS_SHOP, "Japan", country_rule("JP"), updated_by="Bob", segment_id=JAPAN)
         funnel, stage_ids = state.add_funnel(PS_SHOP, "Checkout", STAGES)
@@ -114,8 +100,6 @@ def test_stage_segments_of_an_unreadable_funnel_keep_their_history(tmp_path) -> 
 
         state.route_overrides.clear()
         world.run_day(DAY3)
-    finally:
-        server.stop()
 
     assert landed_day1 == sorted([(JAPAN, "batch"), *((sid, "funnel_stage") for sid in stage_ids)])
     assert f'"id": "{funnel}", "kind": "funnel"' in problems_day2[0][0]

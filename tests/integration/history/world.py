@@ -7,9 +7,12 @@ account's changes (rule edits, re-saves, deletions, new segments) go through the
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
@@ -198,3 +201,16 @@ def matches(segment_rule: dict[str, Any], profile: tuple[int, str]) -> bool:
             if operator["type"] == "In" and value not in operator["rightValues"]:
                 return False
     return True
+
+
+@contextlib.contextmanager
+def duckdb_world(root: Path, db_name: str, **world_fields: Any) -> Iterator[World]:
+    """A World on a fresh DuckDB file under `root`, with its own fake API (stopped on exit)."""
+    workspace = DbtWorkspace(root=root, db_path=root / db_name)
+    workspace.write_profile()
+    state = FakeState()
+    server = FakeApiServer(state).start()
+    try:
+        yield World(DuckDbWarehouse(workspace), state, server, **world_fields)
+    finally:
+        server.stop()
