@@ -519,6 +519,9 @@ def _differences(expected: dict[str, str], actual: dict[str, str], ignore: froze
 
 def fetch_live_segment(client: SegmentWriter, ref: SegmentRef | RuleVersion) -> LiveSegment:
     """The segment as the CDP API has it now (single-segment GET, v4 or v5 as it was landed)."""
+    if str(ref.segment_id).startswith("journey:"):
+        raise HistoryError(f"{ref.segment_id} is a journey stage: it has no rule of its own to read or write "
+                           "(its criteria name ordinary segments); nothing was written")
     if ref.api_version == "v4":
         record: Any = client.get_segment_v4(ref.ps_id, ref.segment_id)
     else:

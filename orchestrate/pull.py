@@ -29,7 +29,7 @@ from orchestrate.cdp.canonical import canonical_json, canonical_rule_json, descr
 from orchestrate.cdp.client import CdpClient
 from orchestrate.cdp.fetch import RECORD_STATUSES, UNREADABLE, Account, fetch_account, parallel
 from orchestrate.cdp.progress import Progress
-from orchestrate.cdp.records import RecordProblem, Segment, parse_statistics, resolve_timezone
+from orchestrate.cdp.records import JOURNEY_STAGE_KIND, RecordProblem, Segment, parse_statistics, resolve_timezone
 from orchestrate.http import ApiError, redact
 from orchestrate.rules.member_sql_guard import REJECTED_PREFIX, member_sql_problem
 from orchestrate.warehouse.base import LandedUntidiedError, LandingBatch, LandingWriter, Row
@@ -38,7 +38,8 @@ log = logging.getLogger("orchestrate.pull")
 
 SQL_SOURCES = ("api", "compiler", "auto")
 DIALECTS = ("duckdb", "trino")
-NO_STATISTICS_KINDS = frozenset({"funnel_stage"})  # no SQL jobs for these (see _segment_sql)
+# no SQL jobs for these (see _segment_sql); journey stages have no rule of their own either
+NO_STATISTICS_KINDS = frozenset({"funnel_stage", JOURNEY_STAGE_KIND})
 
 
 class PullError(RuntimeError):
@@ -118,6 +119,8 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
     for seg in account.segments:
         if seg.kind == "funnel_stage" and seg.funnel_stage is None:
             continue  # no (funnel, stage) ids known: the segment statistics route has none for stages
+        if seg.kind == JOURNEY_STAGE_KIND:
+            continue  # read with their journey (account.journey_points), below
         last = latest.get((seg.ps_id, seg.segment_id))
         if last is None:
             todo.append((seg, None))
@@ -159,6 +162,12 @@ def _statistics(client: CdpClient, account: Account, writer: LandingWriter, run_
 
     rows = [row for chunk in parallel(todo, fetch, workers, progress) for row in chunk]
     progress.close()
+    # journey stages: their whole history comes with each pull; only days after the last landed one
+    for p in account.journey_points:
+        last = latest.get((p.ps_id, p.segment_id))
+        if (last is None or p.stat_date > last) and p.stat_date <= run_date:
+            rows.append({"ps_id": p.ps_id, "segment_id": p.segment_id, "stat_date": p.stat_date,
+                         "population": p.population, "measured": p.measured, "fetched_at": fetched_at})
     return rows
 
 

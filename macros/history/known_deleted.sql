@@ -14,7 +14,7 @@
       - the pull recorded a problem naming the segment's id (an unusable record, a rule it could not
         read, an unknown entity type...);
       - the pull recorded an unusable segment or entity it could not identify (`"id": null`), or a
-        funnel it could not read (its stage segments are unknown): it may be any segment, so that
+        funnel or journey it could not read (its stage segments are unknown): it may be any segment, so that
         pull declares no deletion at all;
       - no `cdp_landing__pull_runs` row of the landed pull is found (its problems are unknown).
 
@@ -53,6 +53,8 @@
         and strpos(current_pull.problems, '"id": null, "kind": "entity"') = 0
         -- a funnel the pull could not read hides which stage segments it holds
         and strpos(current_pull.problems, ', "kind": "funnel"') = 0
+        -- nor a journey whose statistics it could not read (its stages are not landed)
+        and strpos(current_pull.problems, ', "kind": "journey"') = 0
         and not {{ history_problem_names('current_pull.problems', 'landed.ps_id', 'parent_segment') }}
         and landed.ps_id not in (
             -- parent segments with a problem on one of their landed folders

@@ -24,21 +24,29 @@ from typing import Any, TypeVar
 from orchestrate.cdp.client import CdpClient, ShapeError, TreeTooLargeError
 from orchestrate.cdp.progress import Progress
 from orchestrate.cdp.records import (
+    JOURNEY_STAGE_KIND,
     V5_FOLDER_TYPE,
     V5_FUNNEL_TYPE,
+    V5_JOURNEY_TYPE,
     V5_SEGMENT_TYPES,
     Folder,
     FunnelStageRef,
+    Journey,
     ParentSegment,
+    PopulationPoint,
     RecordProblem,
     Segment,
+    journey_stage_segment_id,
+    parse_journey_statistics,
     parse_v4_audience,
     parse_v4_folder,
     parse_v4_segment,
     parse_v5_folder,
     parse_v5_funnel,
+    parse_v5_journey,
     parse_v5_parent_segment,
     parse_v5_segment,
+    resolve_timezone,
     rule_is_blank,
 )
 from orchestrate.http import ApiError
@@ -47,7 +55,7 @@ log = logging.getLogger("orchestrate.pull")
 
 # by-folder entity types (spec) that hold no segment rule: skipped on purpose (counted, logged).
 NON_SEGMENT_TYPES = frozenset({
-    "composable-segment", "predictive-segment", "token", "journey", "activation-template",
+    "composable-segment", "predictive-segment", "token", "activation-template",
     "realtime-journey", "realtime-personalization", "mlSolution",
 })
 # other v5 entity types of the spec that hold no segment rule, should by-folder ever list them.
@@ -69,6 +77,8 @@ class Account:
     segments: list[Segment] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
     skipped_entities: int = 0
+    # population history of journey stages, read with the journeys (their route has no date range)
+    journey_points: list[PopulationPoint] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def problem(self, exc: RecordProblem) -> None:
@@ -90,6 +100,7 @@ class _Tree:
     folders: list[Folder] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     funnel_stages: list[FunnelStageRef] = field(default_factory=list)
+    journeys: list[Journey] = field(default_factory=list)
 
 
 def parallel(items: Iterable[T], fn: Callable[[T], R], workers: int, progress: Progress | None = None) -> list[R]:
@@ -162,6 +173,8 @@ def _v5_tree(client: CdpClient, ps: ParentSegment, account: Account) -> _Tree:
                 tree.segments.append(parse_v5_segment(item, ps.ps_id, users))
             elif kind == V5_FUNNEL_TYPE:
                 tree.funnel_stages.extend(parse_v5_funnel(item))
+            elif kind == V5_JOURNEY_TYPE:
+                tree.journeys.append(parse_v5_journey(item, ps.ps_id))
             elif kind in NON_SEGMENT_TYPES or kind in OTHER_NON_SEGMENT_TYPES:
                 account.skipped()
             else:
@@ -371,6 +384,56 @@ def _funnel_stages(client: CdpClient, wanted: list[tuple[str, FunnelStageRef]], 
     return [seg for seg in found if seg is not None]
 
 
+def _journey_stages(client: CdpClient, ps: ParentSegment, journey: Journey,
+                    account: Account) -> tuple[list[Segment], list[PopulationPoint]]:
+    """One journey's stages as `journey_stage` segments (population: the stage's current size) and their
+    population history, from one statistics read; ([], []) and a `journey` problem when it is lost."""
+    if not journey.stages:
+        return [], []
+    notes: list[RecordProblem] = []
+    try:
+        payload = client.journey_statistics(journey.journey_id)
+        sizes, points = parse_journey_statistics(payload, journey, resolve_timezone(ps.timezone)[0], notes)
+    except ApiError as exc:
+        if exc.status in RECORD_STATUSES or isinstance(exc, ShapeError):
+            account.problem(RecordProblem("journey", journey.journey_id, f"statistics not read, stages not "
+                                                                        f"landed: {exc}"))
+            return [], []
+        raise
+    except (LookupError, RecursionError, UnicodeError) as exc:
+        account.problem(RecordProblem("journey", journey.journey_id,
+                                      f"statistics unreadable, stages not landed: {exc}"))
+        return [], []
+    except RecordProblem as exc:
+        account.problem(RecordProblem("journey", journey.journey_id, f"{exc.reason}; stages not landed"))
+        return [], []
+    for note in notes:
+        account.problem(note)
+    stages: list[Segment] = []
+    for stage_id, stage_name in journey.stages:
+        segment_id = journey_stage_segment_id(journey.journey_id, stage_id)
+        seg_notes: list[RecordProblem] = []
+        if stage_id not in sizes:
+            seg_notes.append(RecordProblem("segment_population", segment_id,
+                                           "journey statistics have no size for this stage; landed as null"))
+        raw = {"journey": {"id": journey.journey_id, "name": journey.name}, "stage": journey.raw_stages[stage_id]}
+        stages.append(Segment(segment_id, journey.ps_id, journey.folder_id, f"{journey.name} / {stage_name}",
+                              "v5", JOURNEY_STAGE_KIND, False, sizes.get(stage_id), {}, None, None, None, raw,
+                              notes=seg_notes))
+    return stages, points
+
+
+def _journeys(client: CdpClient, wanted: list[tuple[ParentSegment, Journey]], account: Account,
+              workers: int) -> list[Segment]:
+    """The stages of every listed journey (one statistics read per journey); their points go to account."""
+    found = parallel(wanted, lambda item: _journey_stages(client, item[0], item[1], account), workers)
+    segments: list[Segment] = []
+    for stages, points in found:
+        segments.extend(stages)
+        account.journey_points.extend(points)
+    return segments
+
+
 def fetch_account(client: CdpClient, v5_flag: str, *, workers: int = 4, progress: Progress | None = None) -> Account:
     """Everything the pull lands, except statistics and SQL."""
     progress = progress or Progress(enabled=False)
@@ -383,6 +446,7 @@ def fetch_account(client: CdpClient, v5_flag: str, *, workers: int = 4, progress
     seen_segments: dict[str, Segment] = {}
     segments: list[Segment] = []
     stages: list[tuple[str, FunnelStageRef]] = []
+    journeys: dict[str, tuple[ParentSegment, Journey]] = {}
     for ps, tree in zip(plan, trees, strict=True):
         if tree is None:
             continue  # reported as a parent_segment problem; its segments keep their history
@@ -398,11 +462,14 @@ def fetch_account(client: CdpClient, v5_flag: str, *, workers: int = 4, progress
             seen_segments[seg.segment_id] = seg
             segments.append(seg)
         stages.extend((ps.ps_id, ref) for ref in tree.funnel_stages)
+        for journey in tree.journeys:
+            journeys.setdefault(journey.journey_id, (ps, journey))
     segments.extend(_funnel_stages(client, stages, seen_segments, account, workers))
     account.segments = _complete_rules(client, segments, account, workers, progress)
+    account.segments.extend(_journeys(client, list(journeys.values()), account, workers))
     for record in [*account.parent_segments, *account.segments]:
         for note in record.notes:
             account.problem(note)
     if account.skipped_entities:
-        log.info("skipped %d non-segment entities (journeys, predictive segments, ...)", account.skipped_entities)
+        log.info("skipped %d non-segment entities (predictive segments, tokens, ...)", account.skipped_entities)
     return account

@@ -43,6 +43,9 @@ V5_SEGMENT_TYPES = {
 }
 V5_FOLDER_TYPE = "folder-segment"
 V5_FUNNEL_TYPE = "funnel"
+V5_JOURNEY_TYPE = "journey"
+JOURNEY_STAGE_KIND = "journey_stage"
+MAX_TIMESTAMP_LENGTH = 64
 
 
 class RecordProblem(ValueError):
@@ -247,6 +250,23 @@ class FunnelStageRef:
     segment_id: str
     folder_id: str | None
     name: str
+
+
+@dataclass(frozen=True)
+class Journey:
+    """One v5 `journey` entity (by-folder) and its stages, (stage id, stage name) in journey order."""
+
+    journey_id: str
+    ps_id: str
+    folder_id: str | None
+    name: str
+    stages: list[tuple[str, str]]
+    raw_stages: dict[str, Any] = field(repr=False)
+
+
+def journey_stage_segment_id(journey_id: str, stage_id: str) -> str:
+    """The synthetic segment id a journey stage is landed under (stages have no segment of their own)."""
+    return f"journey:{journey_id}:{stage_id}"
 
 
 @dataclass(frozen=True)
@@ -514,3 +534,117 @@ def parse_statistics(payload: Any, ps_id: str, segment_id: str, zone: tzinfo = U
             raise problem
         problems.append(problem)
     return [points[d] for d in sorted(points)]
+
+
+def parse_v5_journey(resource: Any, ps_id: str) -> Journey:
+    """One v5 `journey` entity (by-folder): its stages, each to be landed as a `journey_stage` segment.
+
+    A stage without an id (the spec makes it optional) cannot be asked statistics for; it is left out.
+    """
+    resource = _object(resource, "journey")
+    journey_id = normalize_id(resource.get("id"), "journey")
+    check_nesting(resource, "journey", journey_id)
+    attrs = _attributes(resource, "journey", journey_id)
+    name = _require_name(attrs.get("name"), "journey", journey_id)
+    stages = attrs.get("journeyStages")
+    if stages is not None and not isinstance(stages, list):
+        raise RecordProblem("journey", journey_id, f"journeyStages is not a list: {shown(stages)}")
+    refs: list[tuple[str, str]] = []
+    raw_stages: dict[str, Any] = {}
+    for index, stage in enumerate(stages or []):
+        if not isinstance(stage, dict):
+            raise RecordProblem("journey", journey_id, f"stage {index} is not an object: {shown(stage)}")
+        stage_id = optional_id(stage.get("id"), "journey", f"journeyStages[{index}].id", journey_id)
+        if stage_id is None:
+            continue
+        if stage_id in raw_stages:
+            raise RecordProblem("journey", journey_id, f"stage {stage_id} is listed twice")
+        refs.append((stage_id, _text(stage.get("name"), 1000) or f"stage {index + 1}"))
+        raw_stages[stage_id] = stage
+    return Journey(
+        journey_id=journey_id,
+        ps_id=optional_id(attrs.get("audienceId"), "journey", "audienceId", journey_id) or ps_id,
+        folder_id=optional_id(_rel_id(resource, "parentFolder"), "journey", "parentFolder", journey_id),
+        name=name[:1000],
+        stages=refs,
+        raw_stages=raw_stages,
+    )
+
+
+def _iso_instant(value: Any) -> datetime | None:
+    """An ISO 8601 date-time between 2000 and 2100 (naive ones read as UTC), else None."""
+    if not isinstance(value, str) or len(value) > MAX_TIMESTAMP_LENGTH:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    if _epoch(instant.timestamp()) is None:
+        return None
+    return instant
+
+
+def parse_journey_statistics(payload: Any, journey: Journey, zone: tzinfo = UTC,
+                             problems: list[RecordProblem] | None = None,
+                             ) -> tuple[dict[str, int | None], list[PopulationPoint]]:
+    """`GET /entities/journeys/{id}/statistics` → (stage id → current size, history points).
+
+    Points are one per day of the parent segment's zone (the latest `updatedAt` of a day wins), under
+    each stage's synthetic segment id. A response of the wrong shape raises a `journey` problem; odd
+    history items (bad `updatedAt`, bad size) are skipped and counted in one `journey_statistics` problem
+    appended to `problems` (raised when no list is given).
+    """
+    data = payload.get("data") if isinstance(payload, dict) else None
+    attrs = data.get("attributes") if isinstance(data, dict) else None
+    stats = attrs.get("journeyStageStatistics") if isinstance(attrs, dict) else None
+    if not isinstance(stats, list):
+        raise RecordProblem("journey", journey.journey_id,
+                            "statistics response has no data.attributes.journeyStageStatistics list")
+    check_nesting(payload, "journey", journey.journey_id)
+    wanted = {stage_id for stage_id, _ in journey.stages}
+    sizes: dict[str, int | None] = {}
+    latest: dict[tuple[str, date], tuple[datetime, int]] = {}
+    bad: list[Any] = []
+    for stat in stats:
+        if not isinstance(stat, dict):
+            bad.append(stat)
+            continue
+        try:
+            stage_id = normalize_id(stat.get("id"), "journey")
+        except RecordProblem:
+            bad.append(stat.get("id"))
+            continue
+        if stage_id not in wanted:
+            continue  # a stage by-folder did not list (or listed without an id)
+        size, reason = population_or_reason(stat.get("size"))
+        if reason is not None:
+            bad.append(stat.get("size"))
+        sizes[stage_id] = size
+        history = stat.get("history")
+        for item in history if isinstance(history, list) else [history]:
+            instant = _iso_instant(item.get("updatedAt")) if isinstance(item, dict) else None
+            population, reason = population_or_reason(item.get("size")) if isinstance(item, dict) else (None, "")
+            if instant is None or reason is not None:
+                bad.append(item)
+                continue
+            if population is None:
+                continue
+            day = instant.astimezone(zone).date()
+            previous = latest.get((stage_id, day))
+            if previous is None or instant >= previous[0]:
+                latest[(stage_id, day)] = (instant, population)
+    if bad:
+        problem = RecordProblem("journey_statistics", journey.journey_id,
+                                f"{len(bad)} bad statistics item(s) skipped, e.g. {shown(bad[0], 60)}")
+        if problems is None:
+            raise problem
+        problems.append(problem)
+    points = [PopulationPoint(journey.ps_id, journey_stage_segment_id(journey.journey_id, stage_id), day,
+                              population, True)
+              for (stage_id, day), (_, population) in sorted(latest.items())]
+    return sizes, points

@@ -23,7 +23,11 @@ Behaviours of the real service it models (docs/api_fidelity.md gives the evidenc
 - funnels: by-folder lists the `funnel` entity with its `stages[].segmentId`, never the
   `segment-funnel-stage` segments, which `GET /entities/segments/{id}` and v4 lists (kind 2) serve;
   their statistics are served by `/entities/funnels/{funnelId}/stages/{id}/statistics` only;
-- other by-folder entities (`mlSolution`, `journey`, ...) under their spec type names.
+- journeys (`add_journey`): by-folder lists the `journey` entity with its `journeyStages`;
+  `/entities/journeys/{id}/statistics` serves each stage's size and history (`updatedAt`: the
+  stage's day at `STATISTICS_TIME_OF_DAY` in the parent segment's zone, as an ISO UTC instant);
+  a 403 there is the spec's non-JSON:API `{"errors": "..."}`;
+- other by-folder entities (`mlSolution`, `journey` without stages, ...) under their spec type names.
 """
 
 from __future__ import annotations
@@ -39,10 +43,12 @@ from orchestrate.fake_api.state import (
     FakeEntity,
     FakeFolder,
     FakeFunnel,
+    FakeJourney,
     FakeParentSegment,
     FakeSegment,
     FakeState,
     StateError,
+    iso,
 )
 
 ID = r"(?P<{}>[0-9]+)"
@@ -241,6 +247,21 @@ def funnel_resource(state: FakeState, funnel: FakeFunnel) -> dict[str, Any]:
     }
 
 
+def journey_resource(journey: FakeJourney) -> dict[str, Any]:
+    """A v5 `journey` (JourneyJsonApiResource): its stages carry ids and names, no segment."""
+    return {
+        "id": journey.id,
+        "type": "journey",
+        "attributes": {
+            "audienceId": journey.ps_id, "name": journey.name, "description": None, "state": "launched",
+            "goal": None, "createdAt": journey.created_at, "updatedAt": journey.created_at,
+            "launchedAt": journey.created_at, "paused": False, "pausedAt": None, "allowReentry": False,
+            "journeyStages": [{"id": st["id"], "name": st["name"]} for st in journey.stages],
+        },
+        "relationships": {"parentFolder": _folder_ref(journey.folder_id)},
+    }
+
+
 def entity_resource(entity: FakeEntity) -> dict[str, Any]:
     """A by-folder entity that is no segment, under its spec type name (e.g. `mlSolution`)."""
     return {
@@ -356,6 +377,10 @@ def by_folder(ctx: RequestContext) -> Reply:
         level = levels.get(other.folder_id)
         if level is not None and level + 1 <= depth:
             data.append(funnel_resource(state, other) if isinstance(other, FakeFunnel) else entity_resource(other))
+    for journey in state.journeys.values():
+        level = levels.get(journey.folder_id)
+        if level is not None and level + 1 <= depth:
+            data.append(journey_resource(journey))
     data.extend(copy.deepcopy(state.extra_by_folder.get(folder.id, [])))
     # The spec declares by-folder as application/json (the other /entities routes as the vendor type).
     return Reply(200, {"data": data, "included": included_users(state, names)})
@@ -740,6 +765,30 @@ def funnel_stage_statistics(ctx: RequestContext) -> Reply:
     return _history_points(ctx, ctx.state.segments[stage["segment_id"]])
 
 
+def journey_statistics(ctx: RequestContext) -> Reply:
+    """`EntitiesGetJourneyStatisticsJsonApiResponse`: per stage its size and daily history."""
+    journey = ctx.state.journeys.get(ctx.params["id"])
+    if journey is None:
+        return not_found_v5()
+    if journey.ps_id in ctx.state.forbidden_parent_segments:
+        return Reply(403, {"errors": "You don't have permission to view this journey"})
+    ps = ctx.state.parent_segment(journey.ps_id)
+    stages = []
+    for st in journey.stages:
+        history = [{"updatedAt": iso(datetime.fromtimestamp(stat_epoch(date.fromisoformat(day), ps), UTC)),
+                    "journeyStageId": st["id"], "size": size, "exitSizes": None, "entryInflux": 0,
+                    "milestoneInflux": 0, "exitInflux": 0, "jumpInflux": 0}
+                   for day, size in sorted(st["history"].items())]
+        stages.append({"id": st["id"], "enteredSize": st["size"], "milestoneSize": 0, "completeMilestoneRate": 0,
+                       "exitOrJumpSize": 0, "exitOrJumpRate": 0, "history": history, "stepSizes": {},
+                       "stepInfluxes": {}, "size": st["size"]})
+    total = sum(st["size"] for st in journey.stages)
+    attrs = {"size": total, "goalSize": 0, "enteredSize": total, "completionRate": 0, "exitOrJumpSize": 0,
+             "exitOrJumpRate": 0, "history": [], "journeyStageStatistics": stages}
+    return Reply(200, {"data": {"id": journey.id, "type": "journeyStatistic", "attributes": attrs},
+                       "included": []}, content_type=JSONAPI)
+
+
 def audience_statistics(ctx: RequestContext) -> Reply:
     ps = _ps_v4(ctx)
     if ps is None:
@@ -814,6 +863,7 @@ def register(router: Router) -> None:
     r("GET", "/tree/audiences/" + ID.format("ps") + "/segment_folders", tree_segment_folders)
     r("GET", "/entities/funnels/" + ID.format("fid") + "/stages/" + ID.format("id") + "/statistics",
       funnel_stage_statistics)
+    r("GET", "/entities/journeys/" + ID.format("id") + "/statistics", journey_statistics)
     r("GET", "/master_segments", list_master_segments)
     r("GET", "/audiences", list_audiences)
     ps = "/audiences/" + ID.format("ps")

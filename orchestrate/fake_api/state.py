@@ -71,6 +71,20 @@ class FakeFunnel:
 
 
 @dataclass
+class FakeJourney:
+    """A v5 journey: by-folder lists it with its `journeyStages`; `/entities/journeys/{id}/statistics`
+    serves each stage's current size and history (a stage is no segment: no segment id, no rule)."""
+
+    id: str
+    ps_id: str
+    folder_id: str
+    name: str
+    created_at: str
+    # [{"id": stage id, "name": ..., "size": current size, "history": {YYYY-MM-DD: size}}] in order
+    stages: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
 class FakeEntity:
     """Any other by-folder entity (journey, mlSolution, predictive segment...): listed, never a segment."""
 
@@ -134,6 +148,7 @@ class FakeState:
         self.forbidden_parent_segments: set[str] = set()
         self.funnels: dict[str, FakeFunnel] = {}
         self.entities: dict[str, FakeEntity] = {}
+        self.journeys: dict[str, FakeJourney] = {}
         # Hostile-input tests: (method, path regex, handler) tried before the CDP routes; a handler
         # returns a Reply (raw bytes, odd charsets, invented folders...) or None to fall through.
         self.route_overrides: list[tuple[str, str, Callable[[Any], Any]]] = []
@@ -153,7 +168,7 @@ class FakeState:
 
     def _used(self, new: str) -> bool:
         return any(new in table for table in (self.parent_segments, self.folders, self.segments,
-                                              self.funnels, self.entities))
+                                              self.funnels, self.entities, self.journeys))
 
     def user_id(self, name: str | None) -> str | None:
         """The id of a user by name, creating the user on first use."""
@@ -384,6 +399,8 @@ class FakeState:
             index.setdefault(funnel.folder_id, []).append(("funnel", funnel.id))
         for entity in self.entities.values():
             index.setdefault(entity.folder_id, []).append((entity.type, entity.id))
+        for journey in self.journeys.values():
+            index.setdefault(journey.folder_id, []).append(("journey", journey.id))
         return index
 
     def referencing_segments(self, segment_id: str) -> list[str]:
@@ -434,6 +451,38 @@ class FakeState:
             self.entities[entity.id] = entity
             return entity.id
 
+    def add_journey(self, ps_id: str, name: str, stages: list[str | tuple[str, dict[date, int]]], *,
+                    folder_id: str | None = None, now: datetime | None = None) -> tuple[str, list[str]]:
+        """A journey of 1 to 8 stages, each a name or (name, {day: size}); returns (journey id, stage ids).
+
+        A stage's current size is its latest day's size (0 without history); `record_journey_stage`
+        adds days."""
+        with self.lock:
+            ps = self.parent_segment(ps_id)
+            folder = str(folder_id) if folder_id is not None else ps.root_folder_id
+            if folder not in self.folders or self.folders[folder].ps_id != ps.id:
+                raise StateError(f"unknown folder {folder} in parent segment {ps_id}")
+            if not 1 <= len(stages) <= 8:
+                raise StateError("a journey has 1 to 8 stages")
+            journey = FakeJourney(self._new_id(), ps.id, folder, name, self._stamp(now))
+            self.journeys[journey.id] = journey
+            for stage in stages:
+                stage_name, history = (stage, {}) if isinstance(stage, str) else stage
+                journey.stages.append({"id": self._new_id(), "name": stage_name, "size": 0, "history": {}})
+                for day, size in sorted(history.items()):
+                    self.record_journey_stage(journey.id, journey.stages[-1]["id"], day, size)
+            return journey.id, [st["id"] for st in journey.stages]
+
+    def record_journey_stage(self, journey_id: str, stage_id: str, day: date, size: int) -> None:
+        """One day of a journey stage's history; the latest day's size is its current size."""
+        with self.lock:
+            journey = self.journeys.get(str(journey_id))
+            stage = next((st for st in journey.stages if st["id"] == str(stage_id)), None) if journey else None
+            if stage is None:
+                raise StateError(f"unknown stage {stage_id} of journey {journey_id}")
+            stage["history"][day.isoformat()] = int(size)
+            stage["size"] = stage["history"][max(stage["history"])]
+
     def set_population(self, segment_id: str, population: int | None) -> None:
         with self.lock:
             self.segment(segment_id).population = population
@@ -455,6 +504,7 @@ class FakeState:
                 "empty_rule_in_v5_reads": sorted(self.empty_rule_in_v5_reads),
                 "funnels": [asdict(f) for f in self.funnels.values()],
                 "entities": [asdict(e) for e in self.entities.values()],
+                "journeys": [asdict(j) for j in self.journeys.values()],
             }
 
     def save(self, path: str | Path) -> None:
@@ -476,8 +526,11 @@ class FakeState:
             state.funnels[str(f["id"])] = FakeFunnel(**f)
         for e in data.get("entities", []):
             state.entities[str(e["id"])] = FakeEntity(**e)
+        for j in data.get("journeys", []):
+            state.journeys[str(j["id"])] = FakeJourney(**j)
         used = [int(i) for i in (*state.parent_segments, *state.folders, *state.segments, *state.funnels,
-                                 *state.entities)]
+                                 *state.entities, *state.journeys)]
+        used += [int(st["id"]) for j in state.journeys.values() for st in j.stages]
         state._ids = itertools.count(max([100000, *used]) + 1)
         return state
 

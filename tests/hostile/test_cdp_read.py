@@ -328,3 +328,29 @@ def test_a_rule_no_read_returns_keeps_its_history(tmp_path) -> None:
     assert world.query(
         "select profile_id, cast(dbt_valid_from as date), dbt_valid_to from snp_segment_membership order by 1"
     ) == [("p1", DAY1, None), ("p2", DAY1, None)]
+
+
+@pytest.mark.timeout(600)
+def test_journey_stages_reach_population_daily_with_one_rule_version(tmp_path) -> None:
+    """Journey stages end to end: landed as `journey_stage` segments, their statistics history and
+    pulled sizes reach `sa_population_daily`; their empty rule holds one version, never an edit."""
+    with duckdb_world(tmp_path, "journeys.duckdb") as world:
+        state = world.state
+        state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
+        state.add_segment(PS_SHOP, "Japan", country_rule("JP"), updated_by="Bob")
+        world.shop = {"p1": (25, "JP"), "p2": (35, "US")}
+        journey, (stage,) = state.add_journey(PS_SHOP, "Welcome", [("Entered", {date(2026, 4, 30): 8, DAY1: 9})])
+        world.run_day(DAY1)
+        state.record_journey_stage(journey, stage, DAY2, 11)
+        world.run_day(DAY2)
+        stage_id = f"journey:{journey}:{stage}"
+        daily = world.query(
+            "select \"date\", segment_name, api_population, api_population_source from sa_population_daily "
+            f"where segment_id = '{stage_id}' order by 1")
+        versions = world.query(f"select version, valid_to from hist_rule_versions where segment_id = '{stage_id}'")
+        changes = world.query(f"select count(*) from sa_rule_changes where segment_id = '{stage_id}'")
+    assert daily == [(date(2026, 4, 30), "Welcome / Entered", 8, "statistics"),
+                     (DAY1, "Welcome / Entered", 9, "pull"),
+                     (DAY2, "Welcome / Entered", 11, "pull")]
+    assert versions == [(1, None)]
+    assert changes == [(0,)]

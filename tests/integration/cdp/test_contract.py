@@ -121,9 +121,10 @@ def test_entity_type_names_are_the_specs():
     by_folder = set()
     for item in schemas["EntitiesGetByFolderJsonApiResponse"]["properties"]["data"]["items"]["oneOf"]:
         by_folder |= _schema_types(spec_dict, item)
-    handled = {records.V5_FOLDER_TYPE, records.V5_FUNNEL_TYPE, *records.V5_SEGMENT_TYPES}
+    handled = {records.V5_FOLDER_TYPE, records.V5_FUNNEL_TYPE, records.V5_JOURNEY_TYPE, *records.V5_SEGMENT_TYPES}
     assert by_folder - handled == fetch.NON_SEGMENT_TYPES  # every other by-folder type is skipped, by its name
     assert "mlSolution" in fetch.NON_SEGMENT_TYPES and "ml-solution" not in fetch.NON_SEGMENT_TYPES
+    assert "journey" not in fetch.NON_SEGMENT_TYPES  # journeys are read: their stages are landed
     one_segment = schemas["EntitiesGetSegmentJsonApiResponse"]["properties"]["data"]
     assert _schema_types(spec_dict, one_segment) == set(records.V5_SEGMENT_TYPES)
     composable = schemas["EntitiesGetComposableSegmentJsonApiResponse"]["properties"]["data"]
@@ -153,6 +154,37 @@ def test_funnels_stage_statistics_and_view_only_traffic_match_the_spec(spec, fak
     for entry in log:
         if entry.status >= 400:
             assert (entry.method, entry.path, entry.status) == ("GET", "/audiences", 403)
+        for check in (contract.validate_request, contract.validate_response):
+            try:
+                check(entry)
+            except Exception as exc:  # noqa: BLE001 - collect every mismatch, then fail once
+                failures.append(f"{check.__name__} {entry.method} {entry.path}: {type(exc).__name__}: {exc}")
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_journeys_and_their_statistics_match_the_spec(spec, fake_api, fake_state, cdp_client, tmp_path):
+    from orchestrate.pull import run_pull as pull
+    from tests.integration.cdp.helpers import small_account
+
+    ids = small_account(fake_state)
+    fake_state.parent_segments[ids["both"]].timezone = "Asia/Tokyo"
+    fake_state.add_journey(ids["both"], "Journey", [("a", {date(2026, 11, 27): 5}), "b"], folder_id=ids["marketing"])
+    forbidden_ps = fake_state.add_parent_segment("Forbidden journeys", ps_id=400001)
+    forbidden, _ = fake_state.add_journey(forbidden_ps, "Hidden", ["x"])
+    result = pull(client=cdp_client, writer=DuckDbLandingWriter(tmp_path / "landing.duckdb"),
+                  config={"filters": {"v5_flag": "both"}}, run_date=date(2026, 11, 28), sql_source="compiler",
+                  dialect="duckdb")
+    assert result.status == "success", result.problems
+    # a 403 on the statistics route (the spec's non-JSON:API body), asked directly
+    fake_state.forbidden_parent_segments.add(forbidden_ps)
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any ApiError: only the traffic is checked
+        cdp_client.journey_statistics(forbidden)
+    log = list(fake_api.request_log)
+    asked = [e for e in log if e.path.startswith("/entities/journeys/")]
+    assert {e.status for e in asked} == {200, 403}
+    assert any(b'"type": "journey"' in e.response_body for e in log if e.path.startswith("/entities/by-folder/"))
+    failures = []
+    for entry in log:
         for check in (contract.validate_request, contract.validate_response):
             try:
                 check(entry)

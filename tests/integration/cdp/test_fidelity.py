@@ -1,6 +1,6 @@
 """Behaviours of the real CDP API that the fake models, and what the pull does with each
 (docs/api_fidelity.md): empty rules in list reads, statistics days in the parent segment's timezone,
-view-only keys, spec entity type names, funnel stages."""
+view-only keys, spec entity type names, funnel stages, journey stages."""
 
 from __future__ import annotations
 
@@ -185,3 +185,52 @@ def test_v4_funnel_stages_are_landed_from_the_v4_list(fake_api, fake_state, cdp_
     assert json.loads(landed[stage_segments[0]]["rule_json"]) == GENDER_RULE
     # v4 lists do not say which funnel stage a segment is, so no statistics route can be asked for it
     assert not fake_api.requests_matching("GET", rf"/segments/({'|'.join(stage_segments)})/statistics$")
+
+
+# -- F9: journey stages ---------------------------------------------------------------------------
+def test_journey_stages_are_landed_with_their_population_history(fake_api, fake_state, cdp_client, landing):
+    ids = small_account(fake_state)
+    fake_state.parent_segments[ids["both"]].timezone = "Asia/Tokyo"
+    journey, (first, second) = fake_state.add_journey(
+        ids["both"], "Onboarding", [("Welcome", {date(2026, 11, 26): 50, date(2026, 11, 27): 60}),
+                                    ("Engaged", {date(2026, 11, 27): 7})], folder_id=ids["marketing"])
+    result = pull(cdp_client, landing)
+    assert result.status == "success", result.problems
+    landed = segments(landing)
+    stage_ids = {f"journey:{journey}:{first}", f"journey:{journey}:{second}"}
+    stages = {sid: row for sid, row in landed.items() if row["segment_kind"] == "journey_stage"}
+    assert set(stages) == stage_ids
+    welcome = stages[f"journey:{journey}:{first}"]
+    assert welcome["segment_name"] == "Onboarding / Welcome" and welcome["folder_id"] == ids["marketing"]
+    assert welcome["population"] == 60 and json.loads(welcome["rule_json"]) == {}
+    assert welcome["ps_id"] == ids["both"]
+    assert len(fake_api.requests_matching("GET", rf"^/entities/journeys/{journey}/statistics$")) == 1
+    stats = {(r["segment_id"], r["stat_date"]): r["population"]
+             for r in dicts(landing, "cdp_landing__segment_statistics") if r["segment_id"] in stage_ids}
+    assert stats == {(f"journey:{journey}:{first}", date(2026, 11, 26)): 50,
+                     (f"journey:{journey}:{first}", date(2026, 11, 27)): 60,
+                     (f"journey:{journey}:{second}", date(2026, 11, 27)): 7}
+    assert not fake_api.requests_matching("GET", r"/segments/journey[^/]*/statistics$")
+    # the next pull lands only the days after the last landed one
+    fake_state.record_journey_stage(journey, first, date(2026, 11, 28), 65)
+    result = pull(cdp_client, landing, run_date=date(2026, 11, 29))
+    assert result.status == "success", result.problems
+    rows = [(r["segment_id"], r["stat_date"]) for r in dicts(landing, "cdp_landing__segment_statistics")
+            if r["segment_id"] in stage_ids]
+    assert len(rows) == len(set(rows)) == 4
+    assert segments(landing)[f"journey:{journey}:{first}"]["population"] == 65
+
+
+def test_journey_statistics_forbidden_is_a_journey_problem_and_the_rest_lands(fake_state, cdp_client, landing):
+    ids = small_account(fake_state)
+    lost, _ = fake_state.add_journey(ids["both"], "Lost", [("A", {date(2026, 11, 27): 3})])
+    kept, (kept_stage,) = fake_state.add_journey(ids["both"], "Kept", [("B", {date(2026, 11, 27): 4})])
+    fake_state.route_overrides.append(
+        ("GET", rf"^/entities/journeys/{lost}/statistics$", lambda ctx: Reply(403, {"errors": "forbidden"})))
+    result = pull(cdp_client, landing)
+    assert result.status == "success_with_problems"
+    assert kinds(result) == {("journey", lost)}
+    landed = segments(landing)
+    assert not any(sid.startswith(f"journey:{lost}:") for sid in landed)
+    assert landed[f"journey:{kept}:{kept_stage}"]["population"] == 4
+    assert set(fake_state.segments) <= set(landed)

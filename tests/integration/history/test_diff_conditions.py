@@ -3,9 +3,11 @@ and the segment lookup and v4 update body on hand-written rows and records."""
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
-from orchestrate.history import HistoryError, diff_conditions, revert, sql_literal
+from orchestrate.history import HistoryError, diff_conditions, fetch_live_segment, revert, sql_literal
 
 A = "conditions[0].conditions[0]"
 B = "conditions[0].conditions[1]"
@@ -112,3 +114,8 @@ def test_v4_update_body_carries_every_field_and_refuses_a_nameless_record() -> N
         v4_update_body({**current, "name": ""}, {})
     with pytest.raises(ShapeError, match="segmentFolderId"):
         v4_update_body({**current, "segmentFolderId": "²"}, {})
+
+
+def test_a_journey_stage_is_never_read_or_written_as_a_segment() -> None:
+    with pytest.raises(HistoryError, match="journey stage"):
+        fetch_live_segment(None, types.SimpleNamespace(segment_id="journey:900:11", api_version="v5", ps_id="1"))

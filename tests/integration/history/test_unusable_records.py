@@ -120,3 +120,38 @@ def test_stage_segments_of_an_unreadable_funnel_keep_their_history(tmp_path) -> 
         "from snp_segment_membership order by 1, 2"
     ) == sorted([(JAPAN, "p1", DAY1, None), (JAPAN, "p2", DAY1, None),
                  (removed, "p1", DAY1, DAY3), (removed, "p2", DAY1, DAY3)])
+
+
+def test_stages_of_a_journey_whose_statistics_are_lost_keep_their_history(tmp_path) -> None:
+    """Day 1 lands a journey's stage (in ps_stats and population_daily). Day 2 the journey's
+    statistics answer 403: its stages are not landed, a `journey` problem, and the stage's rule
+    version stays open (not known deleted). Day 3 the statistics read again: the same single
+    version, still open."""
+    with duckdb_world(tmp_path, "journey.duckdb", select=("+path:models/history", "+ps_stats")) as world:
+        state = world.state
+        state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
+        state.add_segment(PS_SHOP, "Japan", country_rule("JP"), updated_by="Bob", segment_id=JAPAN)
+        journey, (stage,) = state.add_journey(PS_SHOP, "Welcome", [("Entered", {DAY1: 4})])
+        world.shop = {"p1": (25, "JP"), "p2": (45, "US")}
+        world.run_day(DAY1)
+        stage_id = f"journey:{journey}:{stage}"
+        stats_day1 = world.query(f"select segment_name, segment_type, segment_population from sa_ps_stats "
+                                 f"where segment_id = '{stage_id}'")
+        daily_day1 = world.query(f"select segment_name, population, api_population, api_population_source "
+                                 f"from sa_population_daily where segment_id = '{stage_id}'")
+        state.route_overrides.append(("GET", rf"^/entities/journeys/{journey}/statistics$",
+                                      lambda ctx: cdp_routes.Reply(403, {"errors": "forbidden"})))
+        world.run_day(DAY2)
+        problems_day2 = world.query("select problems from cdp_landing__pull_runs where run_date = date '2026-05-02'")
+        landed_day2 = world.query("select count(*) from cdp_landing__segments where segment_kind = 'journey_stage'")
+        versions_day2 = world.query("select segment_id, version, valid_to from hist_rule_versions order by 1")
+        state.route_overrides.clear()
+        world.run_day(DAY3)
+        versions_day3 = world.query("select segment_id, version, valid_to from hist_rule_versions order by 1")
+
+    assert stats_day1 == [("Welcome / Entered", "journey_stage", 4)]
+    # a stage has no rule, so no members of its own: its population is the API's
+    assert daily_day1 == [("Welcome / Entered", None, 4, "pull")]
+    assert f'"id": "{journey}", "kind": "journey"' in problems_day2[0][0]
+    assert landed_day2 == [(0,)]
+    assert versions_day2 == versions_day3 == sorted([(JAPAN, 1, None), (stage_id, 1, None)])

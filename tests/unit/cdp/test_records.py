@@ -12,12 +12,14 @@ from orchestrate.cdp.records import (
     RecordProblem,
     nesting_depth_exceeds,
     normalize_id,
+    parse_journey_statistics,
     parse_population,
     parse_statistics,
     parse_v4_audience,
     parse_v4_segment,
     parse_v5_folder,
     parse_v5_funnel,
+    parse_v5_journey,
     parse_v5_parent_segment,
     parse_v5_segment,
     resolve_timezone,
@@ -236,3 +238,61 @@ def test_by_folder_refuses_an_id_that_is_not_digits():
 
     with pytest.raises(ShapeError, match="not a numeric id"):
         CdpClient(NoHttp()).by_folder("12/../../audiences")  # type: ignore[arg-type]
+
+
+def _journey(stages=None, **attributes):
+    attrs = {"audienceId": "287197", "name": "Onboarding",
+             "journeyStages": [{"id": "11", "name": "Welcome"}, {"name": "no id yet"}, {"id": 12, "name": ""}]
+             if stages is None else stages, **attributes}
+    return {"id": "900", "type": "journey", "attributes": attrs,
+            "relationships": {"parentFolder": {"data": {"id": "55", "type": "folder-segment"}}}}
+
+
+def test_journey_stages_with_ids_are_read():
+    journey = parse_v5_journey(_journey(), "1")
+    assert (journey.journey_id, journey.ps_id, journey.folder_id) == ("900", "287197", "55")
+    assert journey.stages == [("11", "Welcome"), ("12", "stage 3")]
+    assert parse_v5_journey(_journey(stages=None) | {"attributes": {"name": "x"}}, "1").stages == []
+    for bad in ("stages", ["not a stage"], [{"id": 1.5, "name": "a"}], [{"id": "1", "name": "a"}] * 2):
+        with pytest.raises(RecordProblem) as exc:
+            parse_v5_journey(_journey(stages=bad), "1")
+        assert (exc.value.kind, exc.value.record_id) == ("journey", "900")
+    with pytest.raises(RecordProblem):
+        parse_v5_journey(_journey(name=""), "1")
+
+
+def _stage_stats(*items, stage_id="11", size=5):
+    return {"data": {"id": "900", "type": "journeyStatistic", "attributes": {
+        "journeyStageStatistics": [{"id": stage_id, "size": size, "history": list(items)}]}}, "included": []}
+
+
+def test_journey_statistics_days_are_the_parent_segments_days():
+    journey = parse_v5_journey(_journey(), "1")
+    payload = _stage_stats({"updatedAt": "2026-11-26T20:34:07.000Z", "journeyStageId": "11", "size": 3},
+                           {"updatedAt": "2026-11-27T01:00:00Z", "journeyStageId": "11", "size": 4},
+                           {"updatedAt": "2026-11-27T20:00:00+00:00", "journeyStageId": "11", "size": 6})
+    sizes, points = parse_journey_statistics(payload, journey, ZoneInfo("Asia/Tokyo"))
+    assert sizes == {"11": 5}
+    # 20:34Z on the 26th is the 27th in Tokyo; of the 27th's two points the later wins
+    assert [(p.segment_id, p.stat_date, p.population) for p in points] == [
+        ("journey:900:11", date(2026, 11, 27), 4), ("journey:900:11", date(2026, 11, 28), 6)]
+    _, utc_points = parse_journey_statistics(payload, journey)
+    assert [p.stat_date for p in utc_points] == [date(2026, 11, 26), date(2026, 11, 27)]
+
+
+def test_journey_statistics_malformed_and_odd_items():
+    journey = parse_v5_journey(_journey(), "1")
+    for bad in (None, [], {"data": {}}, {"data": {"attributes": {"journeyStageStatistics": "x"}}}):
+        with pytest.raises(RecordProblem) as exc:
+            parse_journey_statistics(bad, journey)
+        assert (exc.value.kind, exc.value.record_id) == ("journey", "900")
+    odd = _stage_stats({"updatedAt": "1999-12-31T00:00:00Z", "size": 1}, {"updatedAt": "2100-01-02T00:00:00Z",
+                       "size": 1}, {"updatedAt": 1764200000, "size": 1}, {"updatedAt": "yesterday", "size": 1},
+                       {"updatedAt": "2026-11-27T00:00:00Z", "size": -1}, {"updatedAt": "2" * 100, "size": 1},
+                       {"updatedAt": "2026-11-27T00:00:00", "size": 2.0}, size="many")
+    notes: list[RecordProblem] = []
+    sizes, points = parse_journey_statistics(odd, journey, UTC, notes)
+    assert sizes == {"11": None}
+    assert [(p.stat_date, p.population) for p in points] == [(date(2026, 11, 27), 2)]
+    assert [(n.kind, n.record_id) for n in notes] == [("journey_statistics", "900")]
+    assert "7 bad" in notes[0].reason
