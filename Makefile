@@ -43,7 +43,7 @@ bench: venv
 	$(BIN)/python -m bench.run $(if $(SIZE),--size $(SIZE),)
 
 docs: venv
-	$(BIN)/segment-analytics docs --serve
+	$(BIN)/segment-analytics docs --serve --vars "$$($(BIN)/python -m orchestrate.demo.config)"
 
 clean:
 	rm -rf target logs .pytest_cache segment_analytics.duckdb report

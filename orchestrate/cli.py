@@ -1,8 +1,10 @@
 """`segment-analytics`: the command line of the shim.
 
-Every command takes the dbt target (`--target duckdb|trino|td`, from profiles.yml) and `--vars`
-(YAML or JSON, merged over dbt_project.yml's vars exactly as dbt merges them). The configuration is
-validated before anything runs. The API key comes from TD_API_KEY only.
+Every command runs against a dbt project and its profile as dbt would (`--project-dir`,
+`--profiles-dir`, `--profile`, `--target`; without `--target`, the profile's own default target),
+takes `--vars` (YAML or JSON, merged over the project's vars) and `--region` (the Treasure Data
+site: CDP API and Trino host). The configuration is validated before anything runs. The API key
+comes from TD_API_KEY only.
 """
 
 from __future__ import annotations
@@ -29,24 +31,42 @@ REGIONS = ("us01", "jp01", "eu01", "ap02", "ap03")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project-dir", help="dbt project folder (default: current folder or this checkout)")
-    parser.add_argument("--profiles-dir", help="folder holding profiles.yml (default: project folder, ~/.dbt, "
-                                               "or one generated from profiles.yml.example)")
-    parser.add_argument("--target", default="duckdb", help="dbt target: duckdb (default), trino or td")
+    parser.add_argument("--project-dir", help="dbt project folder (default: $SEGMENT_ANALYTICS_PROJECT_DIR, "
+                                              "the current folder, or this project)")
+    parser.add_argument("--profiles-dir", help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, the "
+                                               "project folder, the current folder, ~/.dbt, or one generated "
+                                               "from profiles.yml.example)")
+    parser.add_argument("--profile", default=None,
+                        help="dbt profile (default: $DBT_PROFILE, else the project's `profile:`)")
+    parser.add_argument("--target", default=None,
+                        help="dbt target (default: $DBT_TARGET, else the profile's own `target:`)")
+    parser.add_argument("--region", choices=REGIONS, default=None, type=str.lower,
+                        help="Treasure Data region: the CDP API host and, for a target whose host reads "
+                             "TD_PRESTO_HOST, the Trino host (default: $TD_REGION, else the region of the "
+                             "target's Treasure Data host, else us01)")
     parser.add_argument("--vars", dest="vars_text", help="YAML/JSON merged over dbt_project.yml vars, as dbt does")
     parser.add_argument("--run-date", help="date the run is recorded under, YYYY-MM-DD (default: today, UTC)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
 
 def _api(parser: argparse.ArgumentParser, what: str = "CDP API") -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--region", choices=REGIONS, default=None, help="Treasure Data region (default us01)")
-    group.add_argument("--api-url", help=f"{what} base URL (overrides --region; for tests and proxies)")
+    parser.add_argument("--api-url", help=f"{what} base URL (overrides the region's; for tests and proxies)")
     parser.add_argument("--max-rps", type=float, default=None, help="cap on API requests per second (default 2)")
+
+
+def package_version() -> str:
+    """The installed package's version (package metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("segment-analytics")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install the project)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="segment-analytics", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"segment-analytics {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("pull", help="fetch parent segments, folders and segments into the landing tables")
@@ -121,7 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve", action="store_true", help="serve the docs on localhost after generating them")
     p.add_argument("--port", type=int, default=8080)
     p.set_defaults(func=commands.cmd_docs)
+    _setup_commands(sub)
     return parser
+
+
+def _setup_commands(sub: Any) -> None:
+    """`doctor` and `init` (orchestrate/setup/), each adding itself with `register`."""
+    from orchestrate.setup import doctor, init_project
+
+    doctor.register(sub, common=_common, api=_api)
+    init_project.register(sub, common=_common, api=_api)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

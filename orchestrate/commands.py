@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from orchestrate.config import VARS_KEY, load_project_vars, merge_vars, parse_cli_vars, validate_config
+from orchestrate.config import load_config, parse_cli_vars
 from orchestrate.project import api_key_from_env, find_project_dir, parse_run_date
+from orchestrate.setup.freshness import report_after_run
 
 log = logging.getLogger("segment_analytics")
 
@@ -47,6 +48,9 @@ class RunContext:
     config: dict[str, Any]
     run_date: date
     cli_vars: dict[str, Any] = field(default_factory=dict)
+    profile: str = "segment_analytics"
+    region: str | None = None  # --region, $TD_REGION, or the region of the target's Treasure Data host
+    env: dict[str, str] = field(default_factory=dict)  # set while dbt runs (TD_PRESTO_HOST from the region)
 
     @property
     def dbt_vars(self) -> dict[str, Any]:
@@ -54,24 +58,37 @@ class RunContext:
         return {**self.cli_vars, "run_date": self.run_date.isoformat()}
 
     @property
+    def dbt_options(self) -> dict[str, Any]:
+        """Keyword arguments of `dbt_runner.run_dbt` for this project, profile, target and vars."""
+        return {"project_dir": self.project_dir, "profiles_dir": self.profiles_dir, "profile": self.profile,
+                "target": self.target, "vars": self.dbt_vars, "env": dict(self.env)}
+
+    @property
     def dialect(self) -> str:
         return "duckdb" if self.target_profile.get("type") == "duckdb" else "trino"
 
 
+def resolve_target_of(args: argparse.Namespace, project_dir: Path | None = None) -> Any:
+    """The project's profile, target and region from the arguments (`orchestrate.target`), without
+    reading the `segment_analytics:` configuration (for `init`, which writes it)."""
+    from orchestrate.target import resolve_target
+
+    project_dir = project_dir or find_project_dir(getattr(args, "project_dir", None))
+    return resolve_target(project_dir, profiles_dir=getattr(args, "profiles_dir", None),
+                          profile=getattr(args, "profile", None), target=getattr(args, "target", None),
+                          region_name=getattr(args, "region", None))
+
+
 def resolve_context(args: argparse.Namespace) -> RunContext:
     """Validate the configuration before anything else runs."""
-    from orchestrate import dbt_runner
-
     project_dir = find_project_dir(getattr(args, "project_dir", None))
     cli_vars = parse_cli_vars(getattr(args, "vars_text", None))
-    merged = merge_vars(load_project_vars(project_dir), cli_vars)
-    config = validate_config(merged.get(VARS_KEY))
+    config = load_config(project_dir, cli_vars=cli_vars)
     run_date = parse_run_date(getattr(args, "run_date", None) or _cli_run_date(cli_vars))
-    profiles_dir = dbt_runner.ensure_profiles_dir(project_dir, getattr(args, "profiles_dir", None))
-    target = getattr(args, "target", "duckdb")
-    target_profile = dbt_runner.load_profile_target(profiles_dir, target)
-    return RunContext(project_dir, profiles_dir, target, target_profile, config, run_date,
-                      {k: v for k, v in cli_vars.items() if k != "run_date"})
+    resolved = resolve_target_of(args, project_dir)
+    return RunContext(project_dir, resolved.profiles_dir, resolved.target, resolved.output, config, run_date,
+                      {k: v for k, v in cli_vars.items() if k != "run_date"}, profile=resolved.profile,
+                      region=resolved.region, env=resolved.env)
 
 
 def _cli_run_date(cli_vars: dict[str, Any]) -> str | None:
@@ -96,8 +113,8 @@ def pull(ctx: RunContext, *, region: str | None, api_url: str | None, max_rps: f
     from orchestrate.pull import PullError, run_pull
     from orchestrate.warehouse import for_target
 
-    client = CdpClient.for_region(region=region, api_url=api_url, api_key=api_key or api_key_from_env(),
-                                  max_rps=max_rps)
+    client = CdpClient.for_region(region=region or ctx.region, api_url=api_url,
+                                  api_key=api_key or api_key_from_env(), max_rps=max_rps)
     writer = for_target(ctx.target_profile, ctx.config.get("landing_schema"))
     try:
         return run_pull(client=client, writer=writer, config=ctx.config, run_date=ctx.run_date,
@@ -120,11 +137,19 @@ def build(ctx: RunContext, *, full_refresh: bool = False, select: str | None = N
         dbt_args.append("--full-refresh")
     if select:
         dbt_args += ["--select", select]
+    ensure_td_database(ctx)
     try:
-        dbt_runner.run_dbt(dbt_args, project_dir=ctx.project_dir, profiles_dir=ctx.profiles_dir,
-                           target=ctx.target, vars=ctx.dbt_vars)
+        dbt_runner.run_dbt(dbt_args, **ctx.dbt_options)
     except dbt_runner.DbtFailed as exc:
         raise CommandFailed(str(exc)) from exc
+
+
+def ensure_td_database(ctx: RunContext) -> None:
+    """On Treasure Data, create the target's database when it is missing (dbt cannot: TD databases
+    are made through the TD API, not `create schema`)."""
+    from orchestrate.warehouse.td import ensure_td_target_database
+
+    ensure_td_target_database(ctx.target_profile)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -132,6 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = pull(ctx, region=args.region, api_url=args.api_url, max_rps=args.max_rps)
     print(result.summary())
     build(ctx, full_refresh=args.full_refresh)
+    report_after_run(ctx)
     return 0
 
 
@@ -140,7 +166,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The end-to-end demo on DuckDB, ending with the HTML report."""
-    from orchestrate.config import load_config
+    from orchestrate.demo.config import demo_config
     from orchestrate.demo.run import run_demo
     from orchestrate.warehouse.connect import connect
 
@@ -148,7 +174,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                       duckdb_path=Path(args.duckdb) if args.duckdb else None,
                       days=args.days)
     print(result.summary())
-    config = load_config(find_project_dir(None))
+    config = demo_config()
     with connect({"type": "duckdb", "path": str(result.duckdb_path), "schema": "main"}) as conn:
         report = _report(conn, prefix=config["project_prefix"], metrics=config["metrics"],
                          out_path=result.workdir / "segment_analytics_report.html",
@@ -182,7 +208,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from orchestrate.publish import publish_from_context
 
     ctx = resolve_context(args)
-    publish_from_context(ctx, region=args.region, api_url=args.api_url, max_rps=args.max_rps,
+    publish_from_context(ctx, region=args.region or ctx.region, api_url=args.api_url, max_rps=args.max_rps,
                          dry_run=args.dry_run)
     return 0
 
@@ -218,7 +244,8 @@ def cmd_rules_revert(args: argparse.Namespace) -> int:
     from orchestrate.history import revert_from_context
 
     ctx = resolve_context(args)
-    revert_from_context(ctx, args.segment, to_version=args.to_version, yes=args.yes, region=args.region,
+    revert_from_context(ctx, args.segment, to_version=args.to_version, yes=args.yes,
+                        region=args.region or ctx.region,
                         api_url=args.api_url, max_rps=args.max_rps, expect_state=args.expect_state)
     return 0
 
@@ -248,10 +275,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from orchestrate import dbt_runner
 
     ctx = resolve_context(args)
-    common = {"project_dir": ctx.project_dir, "profiles_dir": ctx.profiles_dir, "target": ctx.target,
-              "vars": ctx.dbt_vars}
-    dbt_runner.run_dbt(["docs", "generate"], **common)
+    dbt_runner.run_dbt(["docs", "generate"], **ctx.dbt_options)
     print(f"docs generated in {ctx.project_dir / 'target'}")
     if args.serve:
-        dbt_runner.run_dbt(["docs", "serve", "--port", str(args.port)], **common)
+        dbt_runner.run_dbt(["docs", "serve", "--port", str(args.port)], **ctx.dbt_options)
     return 0

@@ -1,13 +1,18 @@
-"""Configuration: `vars: segment_analytics:` in dbt_project.yml is the one source of truth.
+"""Configuration: `vars: segment_analytics:`, every key with its default.
 
-The CLI reads the project's vars, merges `--vars` over them exactly as dbt does (a top-level key
-given on the command line replaces the project's value for that key), and validates the result
-before any SQL runs. The dbt twin of this validation is `macros/config/sa_validate_config.sql`;
-both name the same field for the same mistake (tests/integration/dbt checks that they agree).
+dbt hands a node the whole `segment_analytics` mapping of the project that sets it (orchestrate/
+dbt_vars.py: `--vars`, then the root project, then this package's own dbt_project.yml), never a
+key-by-key merge. So the defaults live here and in `macros/config/sa_cfg.sql` (the same values,
+key by key: tests/unit/config and tests/integration/dbt check that they agree), and a host project
+that sets one key gets the defaults for the rest. `metrics` has no default: none configured is an
+error. The result is validated before any SQL runs; the dbt twin of this validation is
+`macros/config/sa_validate_config.sql`, and both name the same field, with the same message, for
+the same mistake.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from orchestrate import dbt_vars
 from orchestrate.regexes import filter_regex_problem
 
 VARS_KEY = "segment_analytics"
@@ -38,24 +44,50 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Escapes are not letters to match (\S, \p{Greek}); the upper-case check ignores them.
 _REGEX_ESCAPE = re.compile(r"\\(?:x[0-9A-Fa-f]{2}|[pP](?:[A-Z]|\{[A-Za-z]+\})|.)", re.S)
 
-TOP_KEYS = {
+# Every key of `segment_analytics:` and its default (the same as sa_config_defaults() in
+# macros/config/sa_cfg.sql and as dbt_project.yml's documented block). `metrics` is required.
+DEFAULTS: dict[str, Any] = {
     "project_prefix": "segment_analytics",
     "profile_id_column": "td_canonical_id",
     "segment_sql_source": "auto",
     "membership_basis": "point_in_time",
     "exact_counts": True,
     "landing_schema": None,
-    "td_mode": False,
-    "filters": {},
-    "time_window": {},
+    "td_mode": "auto",
+    "freshness": {"warn_after_hours": 24, "error_after_hours": 48},
+    "filters": {"v5_flag": "both", "ps_to_include": "", "folders_to_include": "", "segments_to_include": ""},
+    "time_window": {"type": "interval", "lookback": "-120d", "anchor": "now", "start_date": None,
+                    "end_date": OPEN_END},
     "metrics": [],
-    "insights": {},
+    "insights": {
+        "model_name": "segment_analytics",
+        "tables": ["final_metrics_table", "ps_stats", "population_tracker", "population_daily", "rule_changes"],
+        "shared_users": [],
+        "change_schema_cols": {"date": ["event_date", "run_date", "date"], "text": [], "float": [], "bigint": []},
+        # kept only for pairs whose two tables are both in `tables`
+        "join_relations": [["population_tracker.segment_id", "final_metrics_table.segment_id"]],
+    },
 }
-FILTER_KEYS = {"v5_flag": "both", "ps_to_include": "", "folders_to_include": "", "segments_to_include": ""}
-WINDOW_KEYS = {"type": "none", "lookback": None, "anchor": "now", "start_date": None, "end_date": OPEN_END}
+TOP_KEYS = DEFAULTS
+FILTER_KEYS: dict[str, Any] = DEFAULTS["filters"]
+WINDOW_KEYS: dict[str, Any] = DEFAULTS["time_window"]
+INSIGHTS_DEFAULTS: dict[str, Any] = DEFAULTS["insights"]
+NO_METRICS = ("no metrics configured, so every metric mart would be empty; add at least one under "
+              "`vars: segment_analytics: metrics:` in your dbt_project.yml, e.g. "
+              "`- {metric: orders, agg: count, source: <schema>.<table>, join_key: td_canonical_id, "
+              "unixtime_col: time}` (`segment-analytics init` writes a starting block from your account)")
+NESTED_SIBLING = ("is beside a nested `segment_analytics: segment_analytics:` block, and dbt reads only the "
+                  "inner block, so this key would be ignored; move it into the inner block (or un-nest it)")
+
+
+def default_config() -> dict[str, Any]:
+    """A fresh copy of every default (metrics empty)."""
+    return copy.deepcopy(DEFAULTS)
+
+
 METRIC_KEYS = ("metric", "agg", "agg_col_name", "source", "join_key", "unixtime_col", "filter")
 METRIC_REQUIRED = ("metric", "agg", "source", "join_key", "unixtime_col")
-INSIGHTS_KEYS = ("model_name", "tables", "shared_users", "change_schema_cols", "join_relations")
+INSIGHTS_KEYS = tuple(INSIGHTS_DEFAULTS)
 SCHEMA_TYPES = ("date", "text", "float", "bigint")
 
 
@@ -83,13 +115,10 @@ class ConfigError(ValueError):
 
 def load_project_vars(project_dir: Path) -> dict[str, Any]:
     """All vars of dbt_project.yml (the whole `vars:` mapping)."""
-    path = Path(project_dir) / "dbt_project.yml"
-    with path.open(encoding="utf-8") as fh:
-        project = yaml.safe_load(fh) or {}
-    found = project.get("vars") or {}
-    if not isinstance(found, dict):
-        raise ConfigError([ConfigProblem("vars", f"`vars` in {path} must be a mapping")])
-    return found
+    try:
+        return dbt_vars.project_vars(dbt_vars.read_project(Path(project_dir)), Path(project_dir))
+    except dbt_vars.VarsFileError as exc:
+        raise ConfigError([ConfigProblem("vars", str(exc))]) from exc
 
 
 def parse_cli_vars(text: str | None) -> dict[str, Any]:
@@ -114,39 +143,60 @@ def merge_vars(project_vars: dict[str, Any], cli_vars: dict[str, Any]) -> dict[s
     return merged
 
 
-def load_config(project_dir: Path, cli_vars_text: str | None = None) -> dict[str, Any]:
-    """Project vars merged with --vars, validated and normalised: the `segment_analytics` mapping."""
-    merged = merge_vars(load_project_vars(project_dir), parse_cli_vars(cli_vars_text))
-    return validate_config(merged.get(VARS_KEY))
+def load_config(project_dir: Path, cli_vars_text: str | None = None, *,
+                cli_vars: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `segment_analytics` mapping this package's models see for the project in `project_dir`
+    (this project, or a host that installed it) with `--vars` (text or parsed), validated and with
+    every default filled in."""
+    given = parse_cli_vars(cli_vars_text) if cli_vars is None else cli_vars
+    try:
+        layers = dbt_vars.var_layers(Path(project_dir), given)
+    except dbt_vars.VarsFileError as exc:
+        raise ConfigError([ConfigProblem("vars", str(exc))]) from exc
+    raw = dbt_vars.lookup(layers, VARS_KEY, None)
+    return validate_config(raw, ignored=_nested_siblings(layers))
+
+
+def _nested_siblings(layers: list[Any]) -> list[str]:
+    """Config keys a project set beside the nested form `segment_analytics: {segment_analytics: ...}`
+    when that nested block is what dbt reads (dbt ignores them)."""
+    cli, scoped = layers[0], layers[1]
+    if VARS_KEY in cli or VARS_KEY not in scoped:
+        return []
+    return [key for key in scoped if key in DEFAULTS]
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def validate_config(raw: Any) -> dict[str, Any]:
-    """Validate the `segment_analytics` vars; return them normalised (defaults filled in)."""
-    problems: list[ConfigProblem] = []
+def validate_config(raw: Any, *, ignored: list[str] | None = None) -> dict[str, Any]:
+    """Validate the `segment_analytics` vars; return them normalised (every default filled in).
+    `ignored`: keys dbt would not read (see load_config), each reported as a problem."""
+    problems: list[ConfigProblem] = [ConfigProblem(key, NESTED_SIBLING) for key in ignored or []]
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ConfigError([ConfigProblem("", "must be a mapping under `vars: segment_analytics:`")])
+        raise ConfigError([*problems, ConfigProblem("", "must be a mapping under `vars: segment_analytics:`")])
 
     _unknown_keys(raw, TOP_KEYS, "", problems)
-    cfg: dict[str, Any] = {key: raw.get(key, default) for key, default in TOP_KEYS.items()}
+    cfg: dict[str, Any] = {key: raw.get(key, copy.deepcopy(default)) for key, default in TOP_KEYS.items()}
 
     _identifier(cfg, "project_prefix", problems, lower=True)
     _identifier(cfg, "profile_id_column", problems)
     _choice(cfg, "segment_sql_source", SQL_SOURCES, problems)
     _choice(cfg, "membership_basis", MEMBERSHIP_BASES, problems)
     _boolean(cfg, "exact_counts", problems)
-    _boolean(cfg, "td_mode", problems)
+    # td_mode: true / false / auto (orchestrate/warehouse/td_mode.py)
+    if cfg["td_mode"] is not None and not isinstance(cfg["td_mode"], bool) and cfg["td_mode"] != "auto":
+        problems.append(ConfigProblem("td_mode", f"{cfg['td_mode']!r} is not true, false or auto"))
     if cfg["landing_schema"] is not None:
         _identifier(cfg, "landing_schema", problems)
 
-    cfg["filters"] = _validate_filters(cfg["filters"], problems)
-    cfg["time_window"] = _validate_time_window(cfg["time_window"], problems)
-    cfg["metrics"] = _validate_metrics(cfg["metrics"], problems)
-    cfg["insights"] = _validate_insights(cfg["insights"], problems)
+    cfg["filters"] = _validate_filters(raw.get("filters"), problems)
+    cfg["time_window"] = _validate_time_window(raw.get("time_window"), problems)
+    cfg["metrics"] = _validate_metrics(raw.get("metrics"), problems)
+    cfg["insights"] = _validate_insights(raw.get("insights"), problems)
+    cfg["freshness"] = _validate_freshness(raw.get("freshness"), problems)
 
     if problems:
         raise ConfigError(problems)
@@ -243,6 +293,8 @@ def _validate_time_window(raw: Any, problems: list[ConfigProblem]) -> dict[str, 
     for key in ("start_date", "end_date", "anchor"):
         if isinstance(out[key], date):
             out[key] = out[key].isoformat()
+    if out["end_date"] is None:
+        out["end_date"] = OPEN_END
     _choice(out, "type", WINDOW_TYPES, problems, field="time_window.type")
     if out["type"] == "interval":
         lookback = out["lookback"]
@@ -255,10 +307,7 @@ def _validate_time_window(raw: Any, problems: list[ConfigProblem]) -> dict[str, 
             _parse_date(out["anchor"], "time_window.anchor", problems)
     if out["type"] == "range":
         start = _parse_date(out["start_date"], "time_window.start_date", problems)
-        end = _parse_date(out["end_date"] if out["end_date"] is not None else OPEN_END, "time_window.end_date",
-                          problems)
-        if out["end_date"] is None:
-            out["end_date"] = OPEN_END
+        end = _parse_date(out["end_date"], "time_window.end_date", problems)
         if start and end and end <= start:
             problems.append(ConfigProblem("time_window.end_date",
                                           f"{out['end_date']} is not after start_date {out['start_date']}; "
@@ -267,7 +316,8 @@ def _validate_time_window(raw: Any, problems: list[ConfigProblem]) -> dict[str, 
 
 
 def _validate_metrics(raw: Any, problems: list[ConfigProblem]) -> list[dict[str, Any]]:
-    if raw is None:
+    if raw is None or (isinstance(raw, list) and not raw):
+        problems.append(ConfigProblem("metrics", NO_METRICS))
         return []
     if not isinstance(raw, list):
         problems.append(ConfigProblem("metrics", "must be a list of {metric, agg, agg_col_name, source, join_key, "
@@ -336,13 +386,7 @@ def _validate_insights(raw: Any, problems: list[ConfigProblem]) -> dict[str, Any
         problems.append(ConfigProblem("insights", "must be a mapping"))
         return {}
     _unknown_keys(raw, INSIGHTS_KEYS, "insights.", problems)
-    out = {
-        "model_name": raw.get("model_name", "segment_analytics"),
-        "tables": raw.get("tables", []),
-        "shared_users": raw.get("shared_users", []) or [],
-        "change_schema_cols": raw.get("change_schema_cols", {}) or {},
-        "join_relations": raw.get("join_relations", []) or [],
-    }
+    out = insights_with_defaults(raw)
     if not isinstance(out["model_name"], str) or not out["model_name"].strip():
         problems.append(ConfigProblem("insights.model_name", "must be a non-empty name"))
     if not isinstance(out["tables"], list) or not all(
@@ -363,6 +407,10 @@ def _validate_insights(raw: Any, problems: list[ConfigProblem]) -> dict[str, Any
                                               f"unknown type; use one of {', '.join(SCHEMA_TYPES)}"))
             elif not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 problems.append(ConfigProblem(f"insights.change_schema_cols.{kind}", "must be a list of column names"))
+    if not isinstance(out["join_relations"], list):
+        problems.append(ConfigProblem("insights.join_relations",
+                                      "must be a list of pairs [table.column, table.column]"))
+        return out
     for index, pair in enumerate(out["join_relations"]):
         ok = (isinstance(pair, list) and len(pair) == 2
               and all(isinstance(p, str) and len(p.split(".")) == 2 for p in pair))
@@ -370,6 +418,33 @@ def _validate_insights(raw: Any, problems: list[ConfigProblem]) -> dict[str, Any
             problems.append(ConfigProblem(f"insights.join_relations[{index}]",
                                           "must be a pair [table.column, table.column]"))
     return out
+
+
+def insights_with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+    """`insights` key by key over its defaults; `change_schema_cols` type by type. The default
+    `join_relations` keeps only the pairs whose two tables are in `tables`."""
+    defaults = copy.deepcopy(INSIGHTS_DEFAULTS)
+    out = {key: raw.get(key, defaults[key]) for key in ("model_name", "tables")}
+    out["shared_users"] = raw.get("shared_users") or []
+    cols = raw.get("change_schema_cols")
+    out["change_schema_cols"] = {**defaults["change_schema_cols"], **cols} if isinstance(cols, dict) else (
+        defaults["change_schema_cols"] if cols is None else cols)
+    if "join_relations" in raw:
+        out["join_relations"] = raw["join_relations"] or []
+    else:
+        tables = out["tables"] if isinstance(out["tables"], list) else []
+        out["join_relations"] = [pair for pair in defaults["join_relations"]
+                                 if all(end.split(".")[0] in tables for end in pair)]
+    return out
+
+
+def _validate_freshness(raw: Any, problems: list[ConfigProblem]) -> dict[str, int]:
+    """`freshness: {warn_after_hours, error_after_hours}` (orchestrate/setup/freshness.py)."""
+    from orchestrate.setup.freshness import freshness_problems
+
+    values, found = freshness_problems(raw)
+    problems.extend(ConfigProblem(where, message) for where, message in found)
+    return values
 
 
 def dumps_vars(vars_: dict[str, Any]) -> str:

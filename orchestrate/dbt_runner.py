@@ -1,12 +1,16 @@
 """Run dbt in-process (dbt's programmatic `dbtRunner`) and read the dbt profile of a target.
 
-- `run_dbt(args, project_dir=, profiles_dir=, target=, vars=)` invokes dbt and raises `DbtFailed`
-  (naming the failed nodes and their messages, secrets redacted) when anything fails.
-- `load_profile_target(profiles_dir, target)` returns one output of profiles.yml with `env_var(...)`
-  rendered, for the warehouse writers.
-- `ensure_profiles_dir(project_dir, given)` finds a folder with a profiles.yml, or writes one made
-  from profiles.yml.example into a state folder when the user has none. The example reads every
-  secret through env_var, so no secret is ever written to disk.
+- `run_dbt(args, project_dir=, profiles_dir=, profile=, target=, vars=, env=)` invokes dbt and raises
+  `DbtFailed` (naming the failed nodes and their messages, secrets redacted) when anything fails;
+  before a command that loads the project it runs `dbt deps` when the project's packages are not
+  installed or changed since package-lock.yml (`ensure_packages`, `packages_problem`).
+- `load_profile_target(profiles_dir, target, profile=, env=)` returns one output of any profile of
+  profiles.yml with `env_var(...)` rendered, for the warehouse connections; without a target, the
+  profile's own default (`default_target`: $DBT_TARGET, else its `target:`). `profile_name` reads
+  the project's `profile:` (or --profile / $DBT_PROFILE). orchestrate/target.py puts these together.
+- `ensure_profiles_dir(project_dir, given)` finds a folder with a profiles.yml, or, for this
+  project's own profile, writes one made from profiles.yml.example into a state folder when the user
+  has none. The example reads every secret through env_var, so no secret is ever written to disk.
 
 The API key is the Trino user on Treasure Data, and dbt prints and logs the user (`dbt debug`,
 `logs/dbt.log`). dbt scrubs the value of every `DBT_ENV_SECRET_*` environment variable from all it
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -33,7 +38,9 @@ import yaml
 from orchestrate.http import redact, register_secret
 from orchestrate.project import API_KEY_ENV
 
-PROFILE_NAME = "segment_analytics"
+log = logging.getLogger("segment_analytics")
+
+PROFILE_NAME = "segment_analytics"  # this project's own profile (profiles.yml.example)
 PROFILES_FILE = "profiles.yml"
 EXAMPLE_FILE = "profiles.yml.example"
 STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
@@ -83,13 +90,22 @@ def _failures(result: Any) -> list[str]:
 
 
 def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | str, target: str | None = None,
-            vars: dict[str, Any] | None = None) -> DbtResult:
-    """Invoke dbt with the project, profiles folder, target and vars; raise DbtFailed on failure."""
+            vars: dict[str, Any] | None = None, profile: str | None = None,
+            env: dict[str, str] | None = None) -> DbtResult:
+    """Invoke dbt with the project, profiles folder, profile, target and vars; raise DbtFailed on failure.
+
+    `env`: environment variables set only while dbt runs (e.g. TD_PRESTO_HOST from --region).
+    Before a command that loads the project, `dbt deps` runs when its packages are not installed.
+    """
     from dbt.cli.main import dbtRunner
 
     register_secret(os.environ.get(API_KEY_ENV))
     register_secret(os.environ.get(DBT_SECRET_KEY_ENV))
+    if args and args[0] not in NO_PACKAGES_COMMANDS:
+        ensure_packages(project_dir, profiles_dir=profiles_dir, target=target, profile=profile, env=env)
     full = list(args) + ["--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
+    if profile:
+        full += ["--profile", profile]
     if target:
         full += ["--target", target]
     other_vars = dict(vars or {})
@@ -98,7 +114,7 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
     if text:
         full += ["--vars", text]
     try:
-        with _run_date_env(run_date), dbt_secret_env():
+        with _run_date_env(run_date), extra_env(env), dbt_secret_env():
             outcome = dbtRunner().invoke(full)
     finally:
         release_duckdb()
@@ -109,6 +125,22 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
         failures.append(f"{type(outcome.exception).__name__}: {outcome.exception}")
     detail = "\n".join(f"  - {f}" for f in failures) or "  (no details; see logs/dbt.log)"
     raise DbtFailed(f"dbt {' '.join(args)} failed (target {target or 'default'}):\n{detail}", failures)
+
+
+@contextlib.contextmanager
+def extra_env(values: dict[str, str] | None) -> Iterator[None]:
+    """Set `values` in the environment for the block, restoring what was there afterwards."""
+    values = dict(values or {})
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextlib.contextmanager
@@ -179,18 +211,24 @@ def release_duckdb() -> None:
 # --------------------------------------------------------------------------- profiles
 
 
-def _env_var(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name)
-    if value is None and name == DBT_SECRET_KEY_ENV:
-        value = os.environ.get(API_KEY_ENV)  # the shim passes TD_API_KEY to dbt under this name
-    if value is not None:
-        return value
-    if default is not None:
-        return str(default)
-    if name == DBT_SECRET_KEY_ENV:
-        raise ProfileError(f"profiles.yml needs the API key: set {API_KEY_ENV} (segment-analytics passes it to "
-                           f"dbt as {DBT_SECRET_KEY_ENV}, which dbt never prints)")
-    raise ProfileError(f"profiles.yml needs the environment variable {name}; set it (export {name}=...)")
+def _env_lookup(env: dict[str, str] | None) -> Any:
+    """dbt's `env_var(name, default)` over the environment, with `env` overrides on top."""
+    overrides = dict(env or {})
+
+    def env_var(name: str, default: str | None = None) -> str:
+        value = overrides.get(name, os.environ.get(name))
+        if value is None and name == DBT_SECRET_KEY_ENV:
+            value = os.environ.get(API_KEY_ENV)  # the shim passes TD_API_KEY to dbt under this name
+        if value is not None:
+            return value
+        if default is not None:
+            return str(default)
+        if name == DBT_SECRET_KEY_ENV:
+            raise ProfileError(f"profiles.yml needs the API key: set {API_KEY_ENV} (segment-analytics passes it "
+                               f"to dbt as {DBT_SECRET_KEY_ENV}, which dbt never prints)")
+        raise ProfileError(f"profiles.yml needs the environment variable {name}; set it (export {name}=...)")
+
+    return env_var
 
 
 def _as_number(value: Any) -> int | float:
@@ -205,6 +243,14 @@ def _as_bool(value: Any) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes")
 
 
+def _jinja(env: dict[str, str] | None = None) -> jinja2.Environment:
+    jenv = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    jenv.globals["env_var"] = _env_lookup(env)
+    for name in ("as_number", "as_bool", "as_text", "as_native"):
+        jenv.filters[name] = lambda v: v
+    return jenv
+
+
 def _render(value: Any, env: jinja2.Environment) -> Any:
     """Render dbt-style Jinja in profile values; `| as_number` / `| as_bool` give native types."""
     if isinstance(value, dict):
@@ -214,34 +260,85 @@ def _render(value: Any, env: jinja2.Environment) -> Any:
     if not isinstance(value, str) or "{{" not in value:
         return value
     native = "as_number" in value or "as_bool" in value
-    rendered = env.from_string(value).render()
+    try:
+        rendered = env.from_string(value).render()
+    except jinja2.TemplateError as exc:
+        raise ProfileError(f"profiles.yml: cannot render {value!r}: {exc}") from None
     if native:
         return _as_bool(rendered) if "as_bool" in value else _as_number(rendered)
     return rendered
 
 
-def load_profile_target(profiles_dir: Path | str, target: str | None) -> dict[str, Any]:
-    """The `segment_analytics` profile's output for `target` (default: the profile's target)."""
+def project_profile_name(project_dir: Path | str) -> str:
+    """The profile a dbt project names (`profile:` in its dbt_project.yml), as dbt reads it."""
+    path = Path(project_dir) / "dbt_project.yml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ProfileError(f"cannot read {path}: {exc}") from None
+    name = data.get("profile") if isinstance(data, dict) else None
+    if not name:
+        raise ProfileError(f"{path} names no `profile:`; add one, or pass --profile NAME")
+    return str(_render(str(name), _jinja())).strip()
+
+
+def profile_name(project_dir: Path | str, given: str | None = None) -> str:
+    """--profile, else $DBT_PROFILE, else the project's `profile:` (dbt's order)."""
+    return (given or os.environ.get("DBT_PROFILE") or "").strip() or project_profile_name(project_dir)
+
+
+def _read_profile(profiles_dir: Path | str, profile: str) -> tuple[Path, dict[str, Any]]:
     path = Path(profiles_dir) / PROFILES_FILE
     if not path.is_file():
         raise ProfileError(f"no {PROFILES_FILE} in {profiles_dir}; copy {EXAMPLE_FILE} there")
-    with path.open(encoding="utf-8") as fh:
-        profiles = yaml.safe_load(fh) or {}
-    profile = profiles.get(PROFILE_NAME)
-    if not isinstance(profile, dict) or not isinstance(profile.get("outputs"), dict):
-        raise ProfileError(f"{path} has no profile '{PROFILE_NAME}' with outputs; copy it from {EXAMPLE_FILE}")
-    name = target or profile.get("target")
-    outputs = profile["outputs"]
-    if name not in outputs:
-        raise ProfileError(f"{path}: profile '{PROFILE_NAME}' has no target '{name}'; "
-                           f"use one of {', '.join(sorted(outputs))}")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.globals["env_var"] = _env_var
-    env.filters["as_number"] = lambda v: v
-    env.filters["as_bool"] = lambda v: v
-    env.filters["as_text"] = lambda v: v
-    rendered = _render(outputs[name], env)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            profiles = yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(profiles, dict):
+        raise ProfileError(f"{path} must be a mapping of profile names")
+    data = profiles.get(profile)
+    if not isinstance(data, dict) or not isinstance(data.get("outputs"), dict) or not data["outputs"]:
+        known = sorted(k for k, v in profiles.items() if isinstance(v, dict) and k != "config")
+        hint = f" (it has: {', '.join(known)})" if known else ""
+        raise ProfileError(f"{path} has no profile '{profile}' with outputs{hint}; the dbt project's `profile:` "
+                           f"(or --profile) names the profile to use")
+    return path, data
+
+
+def default_target(profiles_dir: Path | str, profile: str = PROFILE_NAME, env: dict[str, str] | None = None) -> str:
+    """$DBT_TARGET, else the profile's own `target:` (rendered), else `default` (dbt's order)."""
+    given = (env or {}).get("DBT_TARGET") or os.environ.get("DBT_TARGET")
+    if given and given.strip():
+        return given.strip()
+    _, data = _read_profile(profiles_dir, profile)
+    if data.get("target") is None:
+        return "default"
+    return str(_render(str(data["target"]), _jinja(env))).strip()
+
+
+def raw_profile_target(profiles_dir: Path | str, target: str | None, profile: str = PROFILE_NAME,
+                       env: dict[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+    """(target name, the output as written in profiles.yml, not rendered)."""
+    path, data = _read_profile(profiles_dir, profile)
+    name = target or default_target(profiles_dir, profile, env)
+    outputs = data["outputs"]
+    if name not in outputs or not isinstance(outputs[name], dict):
+        raise ProfileError(f"{path}: profile '{profile}' has no target '{name}'; "
+                           f"use one of {', '.join(sorted(str(k) for k in outputs))}")
+    return name, dict(outputs[name])
+
+
+def load_profile_target(profiles_dir: Path | str, target: str | None, *, profile: str = PROFILE_NAME,
+                        env: dict[str, str] | None = None) -> dict[str, Any]:
+    """The output `target` (default: $DBT_TARGET, else the profile's `target:`) of `profile` in
+    profiles.yml, with `env_var(...)` rendered (`env` overrides the environment), for the warehouse
+    connections. `target_name` and `profile_name` are added."""
+    name, raw = raw_profile_target(profiles_dir, target, profile, env)
+    rendered = _render(raw, _jinja(env))
     rendered.setdefault("target_name", name)
+    rendered.setdefault("profile_name", profile)
     return rendered
 
 
@@ -255,22 +352,115 @@ def default_state_dir() -> Path:
 
 
 def ensure_profiles_dir(project_dir: Path | str, given: Path | str | None = None,
-                        state_dir: Path | str | None = None) -> Path:
-    """A folder holding a profiles.yml: `given`, $DBT_PROFILES_DIR, the project folder, ~/.dbt, or
-    a copy of profiles.yml.example written into `<state>/profiles/` when the user has none."""
+                        state_dir: Path | str | None = None, profile: str | None = None) -> Path:
+    """A folder holding a profiles.yml: `given`, $DBT_PROFILES_DIR, the project folder, the current
+    folder, ~/.dbt, or — for this project's own profile only — a copy of profiles.yml.example written
+    into `<state>/profiles/` when the user has none."""
     if given:
         folder = Path(given)
         if not (folder / PROFILES_FILE).is_file():
             raise ProfileError(f"--profiles-dir {folder} has no {PROFILES_FILE}; copy {EXAMPLE_FILE} there")
         return folder
-    candidates = [os.environ.get("DBT_PROFILES_DIR"), str(project_dir), str(Path.home() / ".dbt")]
+    candidates = [os.environ.get("DBT_PROFILES_DIR"), str(project_dir), str(Path.cwd()), str(Path.home() / ".dbt")]
     for candidate in candidates:
         if candidate and (Path(candidate) / PROFILES_FILE).is_file():
             return Path(candidate)
     example = Path(project_dir) / EXAMPLE_FILE
-    if not example.is_file():
-        raise ProfileError(f"no {PROFILES_FILE} found and no {EXAMPLE_FILE} in {project_dir}")
+    if profile not in (None, PROFILE_NAME) or not example.is_file():
+        where = ", ".join(str(c) for c in candidates if c)
+        raise ProfileError(f"no {PROFILES_FILE} found (looked in {where}); pass --profiles-dir, or set "
+                           f"DBT_PROFILES_DIR, to the folder holding the profile '{profile or PROFILE_NAME}'")
     folder = Path(state_dir) if state_dir else default_state_dir() / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(example, folder / PROFILES_FILE)
     return folder
+
+
+# --------------------------------------------------------------------------- packages (dbt deps)
+
+NO_PACKAGES_COMMANDS = frozenset({"deps", "clean", "debug", "init", "--version", "--help"})
+_LOCK_FILE = "package-lock.yml"
+
+
+def _packages_hash(project_dir: Path) -> str | None:
+    """dbt deps' own hash of the project's package specs (what it writes as `sha1_hash` in
+    package-lock.yml), or None when it cannot be computed here."""
+    try:
+        from dbt.config.project import package_and_project_data_from_root, package_config_from_data
+        from dbt.config.renderer import PackageRenderer
+        from dbt.task.deps import _create_sha1_hash
+        from dbt_common.context import set_invocation_context
+
+        set_invocation_context(dict(os.environ))  # what dbt's env_var() reads while rendering
+        raw, _ = package_and_project_data_from_root(str(project_dir))
+        rendered = PackageRenderer({}).render_data(raw)
+        return str(_create_sha1_hash(package_config_from_data(rendered, raw).packages))
+    except Exception:  # noqa: BLE001 - a dbt internal that moved: fall back to the other checks
+        return None
+
+
+def _package_specs(project_dir: Path) -> list[Any]:
+    for name in ("packages.yml", "dependencies.yml"):
+        path = project_dir / name
+        if path.is_file():
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                raise ProfileError(f"{path} is not valid YAML: {exc}") from None
+            specs = data.get("packages") if isinstance(data, dict) else None
+            if specs:
+                return list(specs)
+    return []
+
+
+def _install_path(project_dir: Path) -> Path:
+    try:
+        data = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        data = {}
+    folder = data.get("packages-install-path") if isinstance(data, dict) else None
+    return project_dir / str(folder or "dbt_packages")
+
+
+def packages_problem(project_dir: Path | str) -> str | None:
+    """Why the project's packages (packages.yml / dependencies.yml) need `dbt deps`, or None."""
+    project_dir = Path(project_dir)
+    specs = _package_specs(project_dir)
+    if not specs:
+        return None
+    install = _install_path(project_dir)
+    lock_path = project_dir / _LOCK_FILE
+    if not install.is_dir():
+        return f"{install.name}/ is missing"
+    if not lock_path.is_file():
+        return f"{_LOCK_FILE} is missing"
+    try:
+        lock = yaml.safe_load(lock_path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        return f"{_LOCK_FILE} is unreadable"
+    current = _packages_hash(project_dir)
+    if current is not None and lock.get("sha1_hash") != current:
+        return f"the packages changed since {_LOCK_FILE} was written"
+    locked = [p for p in lock.get("packages") or [] if isinstance(p, dict)]
+    for package in locked:
+        name = package.get("name")
+        if name and not (install / str(name)).exists():
+            return f"package {name} is not installed in {install.name}/"
+    installed = [p for p in install.iterdir() if p.is_dir()]
+    if len(installed) < len(specs):
+        return f"{len(specs)} package(s) specified, {len(installed)} installed in {install.name}/"
+    return None
+
+
+def ensure_packages(project_dir: Path | str, *, profiles_dir: Path | str, target: str | None = None,
+                    profile: str | None = None, env: dict[str, str] | None = None) -> bool:
+    """Run `dbt deps` when the project's packages are missing or out of date; True when it ran."""
+    problem = packages_problem(project_dir)
+    if problem is None:
+        return False
+    log.info("running dbt deps in %s: %s", project_dir, problem)
+    run_dbt(["deps"], project_dir=project_dir, profiles_dir=profiles_dir, target=target, profile=profile, env=env)
+    still = packages_problem(project_dir)
+    if still:
+        raise DbtFailed(f"dbt deps ran in {project_dir} but the packages are still not installed: {still}")
+    return True

@@ -51,11 +51,13 @@ from orchestrate.http import ApiError
 
 QueryFn = Callable[[str], list[dict[str, Any]]]
 
+# dbt model names; each table is <project_prefix>_<model name> in the warehouse (sa_relation_alias).
 VERSIONS_RELATION = "hist_rule_versions"
 # The last pull, as dbt staged it: where the current names (and landed rules) come from.
 LANDED_SEGMENTS_RELATION = "stg_cdp__segments"
 LANDED_PARENT_SEGMENTS_RELATION = "stg_cdp__parent_segments"
 LANDED_FOLDERS_RELATION = "stg_cdp__folders"
+DEFAULT_PREFIX = "segment_analytics"  # `project_prefix`'s default (orchestrate/config.py)
 
 _VERSION_COLUMNS = (
     "segment_id", "version", "ps_id", "segment_name", "api_version", "rule_json", "rule_conditions",
@@ -162,14 +164,14 @@ class SegmentRef:
         return f"{self.segment_id} {self.name!r} in {ps} ({place}{gone})"
 
 
-def _relation(name: str, schema: str | None) -> str:
-    relation = quote_identifier(name)
+def _relation(name: str, schema: str | None, prefix: str) -> str:
+    relation = quote_identifier(f"{prefix}_{name}")
     return f"{quote_identifier(schema)}.{relation}" if schema else relation
 
 
-def _candidates_sql(wanted: str, schema: str | None) -> str:
+def _candidates_sql(wanted: str, schema: str | None, prefix: str) -> str:
     """Segments whose id, current name or any former name is `wanted` (one row per segment)."""
-    versions = _relation(VERSIONS_RELATION, schema)
+    versions = _relation(VERSIONS_RELATION, schema, prefix)
     literal = sql_literal(wanted)
     return f"""
 with rule_versions as (
@@ -190,13 +192,13 @@ former_name_matches as (
 ),
 landed_segments as (
     select segment_id, segment_name, folder_id, api_version, rule_json
-    from {_relation(LANDED_SEGMENTS_RELATION, schema)}
+    from {_relation(LANDED_SEGMENTS_RELATION, schema, prefix)}
 ),
 landed_parent_segments as (
-    select ps_id, ps_name from {_relation(LANDED_PARENT_SEGMENTS_RELATION, schema)}
+    select ps_id, ps_name from {_relation(LANDED_PARENT_SEGMENTS_RELATION, schema, prefix)}
 ),
 landed_folders as (
-    select folder_id, folder_name from {_relation(LANDED_FOLDERS_RELATION, schema)}
+    select folder_id, folder_name from {_relation(LANDED_FOLDERS_RELATION, schema, prefix)}
 ),
 candidates as (
     select
@@ -232,12 +234,13 @@ def _ref(row: dict[str, Any]) -> SegmentRef:
     )
 
 
-def resolve_segment(conn_or_query_fn: Any, segment: str, *, schema: str | None = None) -> SegmentRef:
+def resolve_segment(conn_or_query_fn: Any, segment: str, *, schema: str | None = None,
+                    prefix: str = DEFAULT_PREFIX) -> SegmentRef:
     """The one segment `segment` names: an id, else a current name; ambiguity is an error."""
     if not isinstance(segment, str) or not segment.strip():
         raise HistoryError("segment: give a segment id or its exact name")
     wanted = segment.strip()
-    rows = as_query_fn(conn_or_query_fn)(_candidates_sql(wanted, schema))
+    rows = as_query_fn(conn_or_query_fn)(_candidates_sql(wanted, schema, prefix))
     refs: dict[str, tuple[SegmentRef, bool]] = {}
     for row in rows:
         refs.setdefault(str(row["segment_id"]), (_ref(row), bool(row["had_name"])))
@@ -261,9 +264,9 @@ def resolve_segment(conn_or_query_fn: Any, segment: str, *, schema: str | None =
     )
 
 
-def _versions_of(query: QueryFn, segment_id: str, schema: str | None) -> list[RuleVersion]:
+def _versions_of(query: QueryFn, segment_id: str, schema: str | None, prefix: str) -> list[RuleVersion]:
     rows = query(
-        f"select {', '.join(_VERSION_COLUMNS)} from {_relation(VERSIONS_RELATION, schema)} "
+        f"select {', '.join(_VERSION_COLUMNS)} from {_relation(VERSIONS_RELATION, schema, prefix)} "
         f"where segment_id = {sql_literal(segment_id)} order by version"
     )
     return [
@@ -281,20 +284,21 @@ def _versions_of(query: QueryFn, segment_id: str, schema: str | None) -> list[Ru
 
 
 def load_segment(
-    conn_or_query_fn: Any, segment: str, *, schema: str | None = None
+    conn_or_query_fn: Any, segment: str, *, schema: str | None = None, prefix: str = DEFAULT_PREFIX,
 ) -> tuple[SegmentRef, list[RuleVersion]]:
     """The segment `segment` names (id or current name) and every version of it, oldest first."""
     query = as_query_fn(conn_or_query_fn)
-    ref = resolve_segment(query, segment, schema=schema)
-    versions = _versions_of(query, ref.segment_id, schema)
+    ref = resolve_segment(query, segment, schema=schema, prefix=prefix)
+    versions = _versions_of(query, ref.segment_id, schema, prefix)
     if not versions:  # resolved from the same table a moment ago: only a concurrent rebuild gets here
         raise HistoryError(f"segment: segment {ref.segment_id} has no rule versions; run `segment-analytics run`")
     return ref, versions
 
 
-def load_versions(conn_or_query_fn: Any, segment: str, *, schema: str | None = None) -> list[RuleVersion]:
+def load_versions(conn_or_query_fn: Any, segment: str, *, schema: str | None = None,
+                  prefix: str = DEFAULT_PREFIX) -> list[RuleVersion]:
     """Every version of one segment (by id, else by current name), oldest first."""
-    return load_segment(conn_or_query_fn, segment, schema=schema)[1]
+    return load_segment(conn_or_query_fn, segment, schema=schema, prefix=prefix)[1]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -370,8 +374,9 @@ class RuleHistory:
         return self.text()
 
 
-def rule_history(conn_or_query_fn: Any, segment: str, *, schema: str | None = None) -> RuleHistory:
-    ref, versions = load_segment(conn_or_query_fn, segment, schema=schema)
+def rule_history(conn_or_query_fn: Any, segment: str, *, schema: str | None = None,
+                 prefix: str = DEFAULT_PREFIX) -> RuleHistory:
+    ref, versions = load_segment(conn_or_query_fn, segment, schema=schema, prefix=prefix)
     return RuleHistory(versions, ref)
 
 
@@ -405,10 +410,10 @@ def _pick(versions: Sequence[RuleVersion], number: int, argument: str) -> RuleVe
 
 def rule_diff(
     conn_or_query_fn: Any, segment: str, from_v: int | None = None, to_v: int | None = None,
-    *, schema: str | None = None,
+    *, schema: str | None = None, prefix: str = DEFAULT_PREFIX,
 ) -> RuleDiff:
     """Diff between two versions (default: the latest and the one before it)."""
-    ref, versions = load_segment(conn_or_query_fn, segment, schema=schema)
+    ref, versions = load_segment(conn_or_query_fn, segment, schema=schema, prefix=prefix)
     target = _pick(versions, to_v, "--to") if to_v is not None else versions[-1]
     if from_v is None:
         from_v = max(target.version - 1, 1)
@@ -557,13 +562,14 @@ def _check_not_stale(ref: SegmentRef, latest: RuleVersion, live: LiveSegment) ->
 def revert(
     client: SegmentWriter, conn_or_query_fn: Any, segment: str, to_version: int,
     yes: bool = False, *, schema: str | None = None, expect_state: str | None = None,
+    prefix: str = DEFAULT_PREFIX,
 ) -> RevertResult:
     """Write rule version `to_version` back to the segment (dry run unless `yes`)."""
     if not isinstance(to_version, int) or isinstance(to_version, bool) or to_version < 1:
         raise HistoryError("--to-version: give a version number (1, 2, ...) from `rules history`")
     if expect_state is not None and (not isinstance(expect_state, str) or not expect_state.strip()):
         raise HistoryError("--expect-state: give the state token a dry run printed")
-    ref, versions = load_segment(conn_or_query_fn, segment, schema=schema)
+    ref, versions = load_segment(conn_or_query_fn, segment, schema=schema, prefix=prefix)
     latest = versions[-1]
     target = _pick(versions, to_version, "--to-version")
     if latest.deleted_on is not None:
@@ -670,7 +676,7 @@ def print_history(ctx: Any, segment: str) -> RuleHistory:
     from orchestrate.warehouse import connect
 
     with connect(ctx.target_profile) as conn:
-        result = rule_history(conn, segment, schema=_schema_of(ctx))
+        result = rule_history(conn, segment, schema=_schema_of(ctx), prefix=ctx.config["project_prefix"])
     print(result.text())
     return result
 
@@ -680,7 +686,8 @@ def print_diff(ctx: Any, segment: str, *, from_version: int | None = None,
     from orchestrate.warehouse import connect
 
     with connect(ctx.target_profile) as conn:
-        result = rule_diff(conn, segment, from_version, to_version, schema=_schema_of(ctx))
+        result = rule_diff(conn, segment, from_version, to_version, schema=_schema_of(ctx),
+                           prefix=ctx.config["project_prefix"])
     print(result.text())
     return result
 
@@ -694,6 +701,7 @@ def revert_from_context(ctx: Any, segment: str, *, to_version: int, yes: bool, r
 
     client = CdpClient.for_region(region=region, api_url=api_url, api_key=api_key_from_env(), max_rps=max_rps)
     with connect(ctx.target_profile) as conn:
-        result = revert(client, conn, segment, to_version, yes, schema=_schema_of(ctx), expect_state=expect_state)
+        result = revert(client, conn, segment, to_version, yes, schema=_schema_of(ctx), expect_state=expect_state,
+                        prefix=ctx.config["project_prefix"])
     print(result.text())
     return result

@@ -6,7 +6,9 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+from orchestrate.bundled_project import bundled_project_root, runnable_project_dir
+
+PACKAGE_ROOT = bundled_project_root()  # the shipped dbt project: this checkout, or the installed copy
 API_KEY_ENV = "TD_API_KEY"
 
 
@@ -15,11 +17,18 @@ class UsageError(ValueError):
 
 
 def find_project_dir(given: str | os.PathLike[str] | None = None) -> Path:
-    """The dbt project: --project-dir, $SEGMENT_ANALYTICS_PROJECT_DIR, the current folder, or this checkout."""
-    candidates = [given, os.environ.get("SEGMENT_ANALYTICS_PROJECT_DIR"), Path.cwd(), PACKAGE_ROOT]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "dbt_project.yml").is_file():
-            return Path(candidate).resolve()
+    """The dbt project: --project-dir, else $SEGMENT_ANALYTICS_PROJECT_DIR (either must hold a
+    dbt_project.yml), else the current folder when it holds one, else the shipped project."""
+    for named, what in ((given, "--project-dir"), (os.environ.get("SEGMENT_ANALYTICS_PROJECT_DIR"),
+                                                   "$SEGMENT_ANALYTICS_PROJECT_DIR")):
+        if named:
+            if not (Path(named) / "dbt_project.yml").is_file():
+                raise UsageError(f"{what} {named} has no dbt_project.yml; name the folder of your dbt project")
+            return Path(named).resolve()
+    if (Path.cwd() / "dbt_project.yml").is_file():
+        return Path.cwd().resolve()
+    if (PACKAGE_ROOT / "dbt_project.yml").is_file():
+        return runnable_project_dir()
     raise UsageError("no dbt_project.yml found; run from the project folder or pass --project-dir")
 
 

@@ -63,3 +63,24 @@ def cdp_base_url(region_name: str | None = None, api_url: str | None = None) -> 
     if api_url:
         return api_url.rstrip("/")
     return region(region_name).cdp_url
+
+
+REGION_ENV = "TD_REGION"  # the default of --region, and what profiles.yml.example's td host follows
+
+
+def region_of_trino_host(host: str | None) -> Region | None:
+    """The region whose Trino host is `host` (case-insensitive), or None for any other host."""
+    from orchestrate.warehouse.td_mode import normalise_host
+
+    name = normalise_host(host)
+    return next((r for r in REGIONS.values() if r.trino_host == name), None)
+
+
+def td_api_url_for_trino_host(host: str) -> str:
+    """The TD API (v3) base URL that goes with a Treasure Data Trino host."""
+    known = region_of_trino_host(host)
+    if known:
+        return known.api_url
+    from orchestrate.warehouse.td_mode import normalise_host
+
+    return "https://" + normalise_host(host).replace("api-presto", "api", 1)

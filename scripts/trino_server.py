@@ -245,9 +245,10 @@ def _port_in_use(port: int) -> bool:
 
 
 def write_config(paths: Paths, port: int) -> None:
-    """The etc/ tree of one coordinator on HOST:port with the iceberg and memory catalogs."""
+    """The etc/ tree of one coordinator on HOST:port with the iceberg, td and memory catalogs."""
     warehouse = paths.run_dir / "warehouse"
-    for folder in (paths.etc / "catalog", warehouse / "metastore", paths.run_dir / "data", paths.run_dir / "tmp"):
+    for folder in (paths.etc / "catalog", warehouse / "metastore", warehouse / "metastore_td", paths.run_dir / "data",
+                   paths.run_dir / "tmp"):
         folder.mkdir(parents=True, exist_ok=True)
     files = {
         "config.properties": [
@@ -281,6 +282,15 @@ def write_config(paths: Paths, port: int) -> None:
             f"local.location={warehouse}",
         ],
         "catalog/memory.properties": ["connector.name=memory", "memory.max-data-per-node=256MB"],
+        # Named like Treasure Data's catalog, so a profile with `database: td` on this server is
+        # detected as a Treasure Data connection (orchestrate/warehouse/td_mode.py) in the tests.
+        "catalog/td.properties": [
+            "connector.name=iceberg",
+            "iceberg.catalog.type=TESTING_FILE_METASTORE",
+            "hive.metastore.catalog.dir=local:///metastore_td",
+            "fs.native-local.enabled=true",
+            f"local.location={warehouse}",
+        ],
     }
     for name, lines in files.items():
         (paths.etc / name).write_text("\n".join(lines) + "\n")

@@ -13,6 +13,7 @@
 -#}
 {% snapshot snp_segment_membership %}
 {{ config(
+    alias=sa_relation_alias('snp_segment_membership'),
     unique_key=['segment_id', 'profile_id'],
     strategy='versioned',
     check_cols=['ps_id'],

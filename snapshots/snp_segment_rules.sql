@@ -12,6 +12,7 @@
 -#}
 {% snapshot snp_segment_rules %}
 {{ config(
+    alias=sa_relation_alias('snp_segment_rules'),
     unique_key='segment_id',
     strategy='versioned',
     check_cols=['rule_hash'],

@@ -1,37 +1,69 @@
-{#- The `segment_analytics` vars with defaults filled in (the same defaults as orchestrate/config.py).
+{#- Every key of `segment_analytics:` and its default: the same values as DEFAULTS in
+    orchestrate/config.py (tests/integration/dbt/test_config_defaults.py compares them key by key).
+    dbt hands a node the whole mapping of the project that sets it, never a key-by-key merge, so the
+    defaults are applied here: a host project that sets one key gets these for the rest. -#}
+{% macro sa_config_defaults() -%}
+  {{ return({
+      'project_prefix': 'segment_analytics',
+      'profile_id_column': 'td_canonical_id',
+      'segment_sql_source': 'auto',
+      'membership_basis': 'point_in_time',
+      'exact_counts': true,
+      'landing_schema': none,
+      'td_mode': 'auto',
+      'freshness': {'warn_after_hours': 24, 'error_after_hours': 48},
+      'filters': {'v5_flag': 'both', 'ps_to_include': '', 'folders_to_include': '', 'segments_to_include': ''},
+      'time_window': {'type': 'interval', 'lookback': '-120d', 'anchor': 'now', 'start_date': none,
+                      'end_date': '2222-02-02'},
+      'metrics': [],
+      'insights': {
+          'model_name': 'segment_analytics',
+          'tables': ['final_metrics_table', 'ps_stats', 'population_tracker', 'population_daily', 'rule_changes'],
+          'shared_users': [],
+          'change_schema_cols': {'date': ['event_date', 'run_date', 'date'], 'text': [], 'float': [], 'bigint': []},
+          'join_relations': [['population_tracker.segment_id', 'final_metrics_table.segment_id']],
+      },
+  }) }}
+{%- endmacro %}
+
+{#- The `segment_analytics` vars with every default filled in, key by key (nested mappings too).
     Validation is separate (sa_validate_config, on-run-start); this never raises. -#}
 {% macro sa_cfg(raw=none) -%}
   {%- if raw is none -%}{%- set raw = var('segment_analytics', {}) or {} -%}{%- endif -%}
   {%- if raw is not mapping -%}{%- set raw = {} -%}{%- endif -%}
-  {%- set cfg = {
-      'project_prefix': raw.get('project_prefix', 'segment_analytics'),
-      'profile_id_column': raw.get('profile_id_column', 'td_canonical_id'),
-      'segment_sql_source': raw.get('segment_sql_source', 'auto'),
-      'membership_basis': raw.get('membership_basis', 'point_in_time'),
-      'exact_counts': raw.get('exact_counts', true),
-      'landing_schema': raw.get('landing_schema', none),
-      'td_mode': raw.get('td_mode', false),
-  } -%}
+  {%- set d = sa_config_defaults() -%}
+  {%- set cfg = {} -%}
+  {%- for key in ['project_prefix', 'profile_id_column', 'segment_sql_source', 'membership_basis',
+                  'exact_counts', 'landing_schema', 'td_mode'] -%}
+    {%- do cfg.update({key: raw.get(key, d[key])}) -%}
+  {%- endfor -%}
+  {%- set fresh = raw.get('freshness') or {} -%}
+  {%- if fresh is not mapping -%}{%- set fresh = {} -%}{%- endif -%}
+  {%- do cfg.update({'freshness': {
+      'warn_after_hours': fresh.get('warn_after_hours', d['freshness']['warn_after_hours']),
+      'error_after_hours': fresh.get('error_after_hours', d['freshness']['error_after_hours']),
+  }}) -%}
   {%- set filters = raw.get('filters') or {} -%}
   {%- if filters is not mapping -%}{%- set filters = {} -%}{%- endif -%}
   {%- do cfg.update({'filters': {
-      'v5_flag': sa_normalise_v5_flag(filters.get('v5_flag', 'both')),
+      'v5_flag': sa_normalise_v5_flag(filters.get('v5_flag', d['filters']['v5_flag'])),
       'ps_to_include': filters.get('ps_to_include') or '',
       'folders_to_include': filters.get('folders_to_include') or '',
       'segments_to_include': filters.get('segments_to_include') or '',
   }}) -%}
   {%- set window = raw.get('time_window') or {} -%}
   {%- if window is not mapping -%}{%- set window = {} -%}{%- endif -%}
+  {%- set dw = d['time_window'] -%}
   {%- do cfg.update({'time_window': {
-      'type': window.get('type', 'none'),
-      'lookback': window.get('lookback', none),
-      'anchor': sa_date_text(window.get('anchor', 'now')),
-      'start_date': sa_date_text(window.get('start_date', none)),
-      'end_date': sa_date_text(window.get('end_date', none)) or '2222-02-02',
+      'type': window.get('type', dw['type']),
+      'lookback': window.get('lookback', dw['lookback']),
+      'anchor': sa_date_text(window.get('anchor', dw['anchor'])),
+      'start_date': sa_date_text(window.get('start_date', dw['start_date'])),
+      'end_date': sa_date_text(window.get('end_date', none)) or dw['end_date'],
   }}) -%}
   {%- set metrics = [] -%}
   {%- set raw_metrics = raw.get('metrics') or [] -%}
-  {%- if raw_metrics is string or raw_metrics is mapping -%}{%- set raw_metrics = [] -%}{%- endif -%}
+  {%- if raw_metrics is string or raw_metrics is mapping or raw_metrics is not iterable -%}{%- set raw_metrics = [] -%}{%- endif -%}
   {%- for item in raw_metrics if item is mapping -%}
     {%- set agg_col = item.get('agg_col_name') -%}
     {%- do metrics.append({
@@ -45,7 +77,39 @@
     }) -%}
   {%- endfor -%}
   {%- do cfg.update({'metrics': metrics}) -%}
+  {%- set insights = raw.get('insights') or {} -%}
+  {%- if insights is not mapping -%}{%- set insights = {} -%}{%- endif -%}
+  {%- do cfg.update({'insights': sa_insights_with_defaults(insights, d['insights'])}) -%}
   {{ return(cfg) }}
+{%- endmacro %}
+
+{#- `insights` key by key over its defaults, `change_schema_cols` type by type; the default
+    `join_relations` keeps only the pairs whose two tables are in `tables`
+    (orchestrate/config.py insights_with_defaults). -#}
+{% macro sa_insights_with_defaults(raw, defaults) -%}
+  {%- set out = {'model_name': raw.get('model_name', defaults['model_name']),
+                 'tables': raw.get('tables', defaults['tables']),
+                 'shared_users': raw.get('shared_users') or []} -%}
+  {%- set cols = raw.get('change_schema_cols') -%}
+  {%- if cols is mapping -%}
+    {%- set merged = {} -%}
+    {%- do merged.update(defaults['change_schema_cols']) -%}
+    {%- do merged.update(cols) -%}
+    {%- do out.update({'change_schema_cols': merged}) -%}
+  {%- else -%}
+    {%- do out.update({'change_schema_cols': defaults['change_schema_cols'] if cols is none else cols}) -%}
+  {%- endif -%}
+  {%- if 'join_relations' in raw -%}
+    {%- do out.update({'join_relations': raw['join_relations'] or []}) -%}
+  {%- else -%}
+    {%- set tables = out['tables'] if (out['tables'] is iterable and out['tables'] is not string and out['tables'] is not mapping) else [] -%}
+    {%- set kept = [] -%}
+    {%- for pair in defaults['join_relations'] -%}
+      {%- if (pair[0].split('.')[0] in tables) and (pair[1].split('.')[0] in tables) -%}{%- do kept.append(pair) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- do out.update({'join_relations': kept}) -%}
+  {%- endif -%}
+  {{ return(out) }}
 {%- endmacro %}
 
 {#- The original package's v5_flag spellings: 1 = v5, 0 = v4, '1,0' = both. -#}
@@ -72,4 +136,19 @@
 
 {% macro sa_landing_schema() -%}
   {{ return(sa_cfg()['landing_schema'] or target.schema) }}
+{%- endmacro %}
+
+{#- run-operation helpers for tests: `SA_CONFIG <i> <json>` per given mapping, sa_cfg of it
+    (args: {configs: [mapping, ...]}); `SA_CONFIG_SEEN <json>`: {raw, cfg, defaults, declared} as
+    this package's nodes see the vars (var('segment_analytics'), sa_cfg(), sa_config_defaults()). -#}
+{% macro sa_print_config(configs) -%}
+  {%- for raw in configs -%}
+    {%- do print('SA_CONFIG ' ~ loop.index0 ~ ' ' ~ tojson(sa_cfg(raw))) -%}
+  {%- endfor -%}
+{%- endmacro %}
+
+{% macro sa_print_config_seen() -%}
+  {%- do print('SA_CONFIG_SEEN ' ~ tojson({'raw': var('segment_analytics', none), 'cfg': sa_cfg(),
+                                          'defaults': sa_config_defaults(),
+                                          'declared': var('declared_behavior_sources', none)})) -%}
 {%- endmacro %}

@@ -11,7 +11,16 @@
 {% macro sa_event_window(window=none, run_date=none) -%}
   {%- set cfg = window if window is not none else sa_cfg()['time_window'] -%}
   {%- set dt = modules.datetime -%}
-  {%- set run_day = dt.datetime.strptime(run_date or sa_run_date(), '%Y-%m-%d') -%}
+  {%- set run_text = run_date or sa_run_date() -%}
+  {%- if not sa_event_window_readable(cfg, run_text) -%}
+    {#- a bad window or run date: parsing goes on (on-run-start lists every problem at once);
+        when executing, the whole list is raised -#}
+    {%- if execute -%}{%- do sa_validate_config() -%}{%- endif -%}
+    {%- if not execute or window is none -%}
+      {{ return({'start_epoch': none, 'end_epoch': 0, 'start_date': none, 'end_date': '1970-01-01'}) }}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set run_day = dt.datetime.strptime(run_text, '%Y-%m-%d') -%}
   {%- set start = none -%}
   {%- set end = run_day -%}
   {%- if cfg['type'] == 'interval' -%}
@@ -32,6 +41,21 @@
       'start_date': none if start is none else start.strftime('%Y-%m-%d'),
       'end_date': end.strftime('%Y-%m-%d'),
   }) }}
+{%- endmacro %}
+
+{#- Whether sa_event_window can read this window and run date (no problem of sa_config_problems). -#}
+{% macro sa_event_window_readable(cfg, run_text) -%}
+  {%- if not sa_config_date(run_text | string, 'run_date', []) -%}{{ return(false) }}{%- endif -%}
+  {%- if cfg['type'] == 'interval' -%}
+    {%- if cfg['lookback'] is not string or not modules.re.fullmatch('-[1-9][0-9]*[smhdwMqy]', cfg['lookback']) -%}
+      {{ return(false) }}
+    {%- endif -%}
+    {{ return(cfg['anchor'] in (none, 'now') or sa_config_date(cfg['anchor'], 'time_window.anchor', [])) }}
+  {%- elif cfg['type'] == 'range' -%}
+    {{ return(sa_config_date(cfg['start_date'], 'time_window.start_date', [])
+              and sa_config_date(cfg['end_date'], 'time_window.end_date', [])) }}
+  {%- endif -%}
+  {{ return(true) }}
 {%- endmacro %}
 
 {#- anchor (a datetime at midnight) minus a lookback such as -30d, after truncating to the unit. -#}

@@ -19,7 +19,7 @@
   {%- endif -%}
   {%- set top_keys = ['project_prefix', 'profile_id_column', 'segment_sql_source', 'membership_basis',
                       'exact_counts', 'landing_schema', 'td_mode', 'filters', 'time_window', 'metrics',
-                      'insights'] -%}
+                      'insights', 'freshness'] -%}
   {%- do sa_config_unknown_keys(raw, top_keys, '', problems) -%}
   {%- set cfg = sa_cfg(raw) -%}
   {#- full matches: `^...$` with re.match would let a trailing newline through -#}
@@ -33,11 +33,12 @@
   {%- endif -%}
   {%- do sa_config_choice(cfg['segment_sql_source'], ['api', 'compiler', 'auto'], 'segment_sql_source', problems) -%}
   {%- do sa_config_choice(cfg['membership_basis'], ['point_in_time', 'current'], 'membership_basis', problems) -%}
-  {%- for key in ['exact_counts', 'td_mode'] -%}
-    {%- if cfg[key] is not boolean -%}
-      {%- do problems.append((key, sa_repr(cfg[key]) ~ ' is not a boolean; use true or false')) -%}
-    {%- endif -%}
-  {%- endfor -%}
+  {%- if cfg['exact_counts'] is not boolean -%}
+    {%- do problems.append(('exact_counts', sa_repr(cfg['exact_counts']) ~ ' is not a boolean; use true or false')) -%}
+  {%- endif -%}
+  {%- if cfg['td_mode'] is not none and cfg['td_mode'] is not boolean and cfg['td_mode'] != 'auto' -%}
+    {%- do problems.append(('td_mode', sa_repr(cfg['td_mode']) ~ ' is not true, false or auto')) -%}
+  {%- endif -%}
   {%- if cfg['landing_schema'] is not none and (cfg['landing_schema'] is not string or not modules.re.fullmatch(ident, cfg['landing_schema'])) -%}
     {%- do problems.append(('landing_schema', sa_repr(cfg['landing_schema']) ~ ' is not a SQL identifier; use letters, digits and _')) -%}
   {%- endif -%}
@@ -74,9 +75,11 @@
     {%- endif -%}
   {%- endif -%}
 
-  {#- metrics -#}
+  {#- metrics: required, at least one -#}
   {%- set metrics = raw.get('metrics') -%}
-  {%- if metrics is not none and (metrics is string or metrics is mapping or metrics is not iterable) -%}
+  {%- if metrics is none or (metrics is iterable and metrics is not string and metrics is not mapping and metrics | length == 0) -%}
+    {%- do problems.append(('metrics', sa_config_no_metrics())) -%}
+  {%- elif metrics is string or metrics is mapping or metrics is not iterable -%}
     {%- do problems.append(('metrics', 'must be a list of {metric, agg, agg_col_name, source, join_key, unixtime_col, filter}')) -%}
   {%- elif metrics is not none -%}
     {%- set seen = {} -%}
@@ -133,13 +136,15 @@
     {%- endfor -%}
   {%- endif -%}
 
-  {#- insights: only the shape (the publish command validates it fully) -#}
+  {#- insights -#}
   {%- set insights = raw.get('insights') -%}
   {%- if insights is not none and insights is not mapping -%}
     {%- do problems.append(('insights', 'must be a mapping')) -%}
-  {%- elif insights -%}
-    {%- do sa_config_unknown_keys(insights, ['model_name', 'tables', 'shared_users', 'change_schema_cols', 'join_relations'], 'insights.', problems) -%}
+  {%- else -%}
+    {%- do sa_config_unknown_keys(insights or {}, ['model_name', 'tables', 'shared_users', 'change_schema_cols', 'join_relations'], 'insights.', problems) -%}
+    {%- do sa_config_insights(cfg['insights'], problems) -%}
   {%- endif -%}
+  {%- do sa_config_freshness(raw, problems) -%}
 
   {%- if run_date is not none -%}
     {%- do sa_config_date(sa_date_text(run_date) | string, 'run_date', problems) -%}
@@ -159,6 +164,63 @@
   {%- endfor -%}
 {%- endmacro %}
 
+
+{#- The message for a configuration without metrics (orchestrate/config.py NO_METRICS). -#}
+{% macro sa_config_no_metrics() -%}
+  {{ return("no metrics configured, so every metric mart would be empty; add at least one under "
+            ~ "`vars: segment_analytics: metrics:` in your dbt_project.yml, e.g. "
+            ~ "`- {metric: orders, agg: count, source: <schema>.<table>, join_key: td_canonical_id, "
+            ~ "unixtime_col: time}` (`segment-analytics init` writes a starting block from your account)") }}
+{%- endmacro %}
+
+{#- `insights` with its defaults (sa_cfg): the checks of orchestrate/config.py _validate_insights. -#}
+{% macro sa_config_insights(out, problems) -%}
+  {%- set ident = '[A-Za-z_][A-Za-z0-9_]*' -%}
+  {%- set email = '[^@\\s]+@[^@\\s]+\\.[^@\\s]+' -%}
+  {%- if out['model_name'] is not string or not out['model_name'].strip() -%}
+    {%- do problems.append(('insights.model_name', 'must be a non-empty name')) -%}
+  {%- endif -%}
+  {%- if not sa_all_match(out['tables'], ident) -%}
+    {%- do problems.append(('insights.tables', 'must be a list of mart names without the prefix, e.g. [final_metrics_table, ps_stats]')) -%}
+  {%- endif -%}
+  {%- if not sa_all_match(out['shared_users'], email) -%}
+    {%- do problems.append(('insights.shared_users', 'must be a list of e-mail addresses')) -%}
+  {%- endif -%}
+  {%- set cols = out['change_schema_cols'] -%}
+  {%- if cols is not mapping -%}
+    {%- do problems.append(('insights.change_schema_cols', 'must map a type (date, text, float, bigint) to a list of columns')) -%}
+  {%- else -%}
+    {%- for kind, names in cols.items() -%}
+      {%- if kind not in ['date', 'text', 'float', 'bigint'] -%}
+        {%- do problems.append(('insights.change_schema_cols.' ~ kind, 'unknown type; use one of date, text, float, bigint')) -%}
+      {%- elif not sa_all_match(names, '(?s:.*)') -%}
+        {%- do problems.append(('insights.change_schema_cols.' ~ kind, 'must be a list of column names')) -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- set pairs = out['join_relations'] -%}
+  {%- if not sa_is_list(pairs) -%}
+    {%- do problems.append(('insights.join_relations', 'must be a list of pairs [table.column, table.column]')) -%}
+  {%- else -%}
+    {%- for pair in pairs -%}
+      {%- if not (sa_is_list(pair) and pair | length == 2 and sa_all_match(pair, '[^.]*[.][^.]*')) -%}
+        {%- do problems.append(('insights.join_relations[' ~ loop.index0 ~ ']', 'must be a pair [table.column, table.column]')) -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endif -%}
+{%- endmacro %}
+
+{#- True when `values` is a list of strings each fully matching `pattern`. -#}
+{% macro sa_all_match(values, pattern) -%}
+  {%- if not sa_is_list(values) -%}{{ return(false) }}{%- endif -%}
+  {%- set bad = [] -%}
+  {%- for v in values if v is not string or not modules.re.fullmatch(pattern, v) -%}{%- do bad.append(v) -%}{%- endfor -%}
+  {{ return(bad | length == 0) }}
+{%- endmacro %}
+
+{% macro sa_is_list(value) -%}
+  {{ return(value is iterable and value is not string and value is not mapping) }}
+{%- endmacro %}
 
 {% macro sa_config_fail(problems) -%}
   {%- set lines = [] -%}

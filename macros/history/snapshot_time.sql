@@ -1,10 +1,12 @@
 {#-
     Snapshot time = the run date (sa_run_date: var run_date, else the latest landed run date), as a timestamp at midnight UTC, instead of
-    the wall clock. Overrides dbt's dispatched `snapshot_get_time` for this project, so every
-    dbt_valid_from / dbt_valid_to is a run date and re-running a day is a no-op.
+    the wall clock, so every dbt_valid_from / dbt_valid_to is a run date and re-running a day is a
+    no-op. dbt's snapshot macros call `snapshot_get_time` by name and this project's snapshots find
+    this macro first, also when the project is installed as a package; a project that installs it
+    keeps dbt's own for its snapshots (a `dispatch:` block changes neither).
 -#}
 {% macro history_run_date_timestamp() %}
-    {{ return(adapter.dispatch('history_run_date_timestamp', 'segment_analytics')(sa_run_date())) }}
+    {{ return(adapter.dispatch('history_run_date_timestamp', 'segment_analytics')(segment_analytics.sa_run_date())) }}
 {% endmacro %}
 
 {% macro default__history_run_date_timestamp(run_date) %}
@@ -16,10 +18,6 @@
     {{ return("cast(date '" ~ run_date ~ "' as timestamp(6))") }}
 {% endmacro %}
 
-{% macro duckdb__snapshot_get_time() -%}
-    {{ history_run_date_timestamp() }}
-{%- endmacro %}
-
-{% macro trino__snapshot_get_time() -%}
-    {{ history_run_date_timestamp() }}
+{% macro snapshot_get_time() -%}
+    {{ segment_analytics.history_run_date_timestamp() }}
 {%- endmacro %}

@@ -1,16 +1,22 @@
 {#- The relation a metric's `source` ("name.table") points at.
     The rule (decided at parse time, when dbt's graph is not yet available):
-      * when `name` is listed in the top-level var `declared_behavior_sources` (default
-        [demo_behaviors]), it is the dbt source `source(name, table)` declared in
-        models/staging/_behavior__sources.yml, so `dbt docs` shows lineage to the marts;
+      * when `name` is listed in the top-level var `declared_behavior_sources` (default none;
+        the demo passes [demo_behaviors]), it is the dbt source `source(name, table)` declared in
+        a sources YAML (this project's or the host's), so `dbt docs` shows lineage to the marts;
       * otherwise it is the raw relation `name.table` (schema.table in the target's database),
-        read as is and not shown in lineage. -#}
+        read as is and not shown in lineage.
+    A malformed `source` does not stop parsing (on-run-start then lists every configuration
+    problem at once, sa_validate_config); when executing, the whole list is raised here. -#}
 {% macro sa_metric_relation(source_text) -%}
   {%- set parts = (source_text | string).split('.') -%}
   {%- if parts | length != 2 -%}
-    {{ exceptions.raise_compiler_error("metrics[].source: " ~ source_text ~ " is not 'name.table'") }}
+    {%- if not execute -%}
+      {{ return(api.Relation.create(database=target.database, schema='sa_invalid_config', identifier='metric_source')) }}
+    {%- endif -%}
+    {%- do sa_validate_config() -%}
+    {{ exceptions.raise_compiler_error("segment_analytics.metrics[].source: " ~ source_text ~ " is not 'name.table'") }}
   {%- endif -%}
-  {%- if parts[0] in var('declared_behavior_sources', ['demo_behaviors']) -%}
+  {%- if parts[0] in var('declared_behavior_sources', []) -%}
     {{ return(source(parts[0], parts[1])) }}
   {%- endif -%}
   {{ return(api.Relation.create(database=target.database, schema=parts[0], identifier=parts[1])) }}

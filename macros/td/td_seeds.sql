@@ -3,10 +3,20 @@
     1000 at a time whatever their width; in TD mode each INSERT takes rows until an estimate of its
     length (values counted twice for quoting, plus per-value overhead) would pass the budget
     (var td_max_statement_chars, default 900000, kept below the limit for the statement header).
+    dbt's seed materialization calls `load_csv_rows` by name; this project's seeds find this one
+    first, installed as a package or not; outside TD mode it hands over to dbt's own.
 -#}
-{% macro trino__load_csv_rows(model, agate_table) %}
-  {%- if not sa_td_mode() -%}
-    {{ return(dbt.trino__load_csv_rows(model, agate_table)) }}
+{% macro load_csv_rows(model, agate_table) -%}
+  {{ return(adapter.dispatch('sa_load_csv_rows', 'segment_analytics')(model, agate_table)) }}
+{%- endmacro %}
+
+{% macro default__sa_load_csv_rows(model, agate_table) -%}
+  {{ return(dbt.load_csv_rows(model, agate_table)) }}
+{%- endmacro %}
+
+{% macro trino__sa_load_csv_rows(model, agate_table) %}
+  {%- if not segment_analytics.sa_td_mode() -%}
+    {{ return(dbt.load_csv_rows(model, agate_table)) }}
   {%- endif -%}
   {%- set column_override = model['config'].get('column_types', {}) -%}
   {%- set types = [] -%}
@@ -21,7 +31,7 @@
   {%- set batches = [] -%}
   {%- set ns = namespace(rows=[], size=0) -%}
   {%- for row in agate_table.rows -%}
-    {%- set row_size = sa_td_seed_row_size(row) | int -%}
+    {%- set row_size = segment_analytics.sa_td_seed_row_size(row) | int -%}
     {%- if row_size > budget -%}
       {%- do exceptions.raise_compiler_error(
           "Treasure Data mode: seed " ~ model.name ~ " row " ~ loop.index ~ " is about " ~ row_size ~

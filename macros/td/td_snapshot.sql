@@ -8,13 +8,25 @@
       4. drop the work table;
       5. insert the new versions (dbt_change_type = 'insert', scd id not yet in the snapshot).
     Inserting the closed copies before deleting the originals means a failure part-way never loses a
-    version. dbt snapshots stay the mechanism: only this dispatched step is replaced.
+    version. dbt snapshots stay the mechanism: only this step is replaced.
+
+    dbt's snapshot materialization calls `snapshot_merge_sql` by name, and a snapshot of this project
+    finds this project's macro of that name first, installed as a package or not (no `dispatch:`
+    block needed); outside TD mode it hands over to dbt's own (dbt.snapshot_merge_sql).
 -#}
-{% macro trino__snapshot_merge_sql(target, source, insert_cols) -%}
-  {%- if not sa_td_mode() -%}
-    {{ return(dbt.trino__snapshot_merge_sql(target, source, insert_cols)) }}
+{% macro snapshot_merge_sql(target, source, insert_cols) -%}
+  {{ return(adapter.dispatch('sa_snapshot_merge_sql', 'segment_analytics')(target, source, insert_cols)) }}
+{%- endmacro %}
+
+{% macro default__sa_snapshot_merge_sql(target, source, insert_cols) -%}
+  {{ return(dbt.snapshot_merge_sql(target, source, insert_cols)) }}
+{%- endmacro %}
+
+{% macro trino__sa_snapshot_merge_sql(target, source, insert_cols) -%}
+  {%- if not segment_analytics.sa_td_mode() -%}
+    {{ return(dbt.snapshot_merge_sql(target, source, insert_cols)) }}
   {%- endif -%}
-  {{ return(sa_td_snapshot_delete_insert_sql(target, source, insert_cols)) }}
+  {{ return(segment_analytics.sa_td_snapshot_delete_insert_sql(target, source, insert_cols)) }}
 {%- endmacro %}
 
 
@@ -56,7 +68,7 @@
     from {{ target.render() }} as dest
     join {{ source }} as src
       on src.{{ columns.dbt_scd_id }} = dest.{{ columns.dbt_scd_id }}
-    where {{ sa_td_snapshot_is_current('dest', columns) }}
+    where {{ segment_analytics.sa_td_snapshot_is_current('dest', columns) }}
       and src.dbt_change_type in ('update', 'delete')
   {%- endcall -%}
   {%- call statement('td_snapshot_insert_closed') -%}
@@ -66,7 +78,7 @@
   {%- call statement('td_snapshot_delete_open') -%}
     delete from {{ target.render() }}
     where {{ columns.dbt_scd_id }} in (select {{ columns.dbt_scd_id }} from {{ closed.render() }})
-      and {{ sa_td_snapshot_is_current(target.render(), columns) }}
+      and {{ segment_analytics.sa_td_snapshot_is_current(target.render(), columns) }}
   {%- endcall -%}
   {%- do adapter.drop_relation(closed) -%}
 

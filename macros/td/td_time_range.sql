@@ -6,13 +6,13 @@
     'YYYY-MM-DD' at midnight and 'YYYY-MM-DD HH:MM:SS' otherwise.
 -#}
 {% macro trino__sa_time_range_predicate(col, start_epoch, end_epoch, start_date, end_date) -%}
-  {%- if not sa_td_mode() -%}
+  {%- if not segment_analytics.sa_td_mode() -%}
     {{ return(segment_analytics.default__sa_time_range_predicate(col, start_epoch, end_epoch, start_date, end_date)) }}
   {%- endif -%}
   {%- if start_epoch is none and end_epoch is none -%}
     {{ return('true') }}
   {%- endif -%}
-  {{ return('td_time_range(' ~ col ~ ', ' ~ sa_td_time_literal(start_epoch) ~ ', ' ~ sa_td_time_literal(end_epoch) ~ ')') }}
+  {{ return('td_time_range(' ~ col ~ ', ' ~ segment_analytics.sa_td_time_literal(start_epoch) ~ ', ' ~ segment_analytics.sa_td_time_literal(end_epoch) ~ ')') }}
 {%- endmacro %}
 
 

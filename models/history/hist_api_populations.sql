@@ -7,6 +7,7 @@
     a segment the current API version does not list (macros/history/known_deleted.sql).
 -#}
 {{ config(
+    alias=sa_relation_alias('hist_api_populations'),
     materialized='incremental',
     unique_key=['segment_id', 'run_date'],
     incremental_strategy='delete+insert',

@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('int_folders__ancestors')) }}
 {#- Folder × (itself and every ancestor folder), without recursive SQL (Trino caps recursion at
     depth 10): a chain of left joins up to sa_max_folder_depth levels, unpivoted by distance.
     `path_complete` is false only when a folder is nested deeper than that (tested). -#}

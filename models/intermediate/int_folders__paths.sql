@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('int_folders__paths')) }}
 with folders as (
     select * from {{ ref('stg_cdp__folders') }}
 ),

@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('int_segments__selected')) }}
 {#- Every landed segment with its parent segment and folder, `is_selected` from the filters, and
     the member SQL chosen by `segment_sql_source`. Filter regexes are rendered as escaped string
     literals and searched in lower-cased names (as REGEXP_LIKE does).

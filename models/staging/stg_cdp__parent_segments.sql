@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('stg_cdp__parent_segments')) }}
 with landed_pull as (
     -- the latest completed pull: rows of a pull still being written (or killed) never show
     {{ sa_landed_pull() }}

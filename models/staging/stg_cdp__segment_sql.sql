@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('stg_cdp__segment_sql')) }}
 with landed_segment_sql as (
     select * from {{ source('cdp_landing', 'cdp_landing__segment_sql') }}
 )

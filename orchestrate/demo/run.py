@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from orchestrate.demo import scenario, seed
+from orchestrate.demo.config import demo_vars_text
 from orchestrate.demo.generate import default_run_dates, generate
 from orchestrate.demo.load import load_duckdb, quote_ident
 from orchestrate.demo.model import DemoData
@@ -178,7 +179,7 @@ def run_demo(
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    steps = runner or project_runner(project, cli_vars)
+    steps = runner or project_runner(project, demo_vars_text(cli_vars))
     state = FakeState()
     seed.seed_account(state, data.account, dates[0])
     result = DemoResult(path.resolve(), work.resolve(), "", dates, data=data)

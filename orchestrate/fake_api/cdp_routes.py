@@ -145,8 +145,8 @@ def audience_item(ps: FakeParentSegment) -> dict[str, Any]:
         "matrixUpdatedAt": ps.updated_at,
         "population": ps.population,
         "master": {"parentDatabaseName": "demo_db", "parentTableName": "customers"},
-        "attributes": [],
-        "behaviors": [],
+        "attributes": copy.deepcopy(ps.attributes),
+        "behaviors": copy.deepcopy(ps.behaviors),
         "createdAt": ps.created_at,
         "updatedAt": ps.updated_at,
     }
@@ -585,8 +585,28 @@ def get_audience(ctx: RequestContext) -> Reply:
     return not_found_v4(f"Audience {ctx.params['ps']}") if ps is None else Reply(200, audience_item(ps))
 
 
-def empty_list(ctx: RequestContext) -> Reply:
-    return not_found_v4(f"Audience {ctx.params['ps']}") if _ps_v4(ctx) is None else Reply(200, [])
+def list_attributes(ctx: RequestContext) -> Reply:
+    """`[AudienceAttributeWithVisibility]`: the configuration's attributes with matrixColumnName."""
+    ps = _ps_v4(ctx)
+    if ps is None:
+        return not_found_v4(f"Audience {ctx.params['ps']}")
+    return Reply(200, [{**a, "matrixColumnName": a["name"], "visibility": "clear"} for a in ps.attributes])
+
+
+def list_behaviors(ctx: RequestContext) -> Reply:
+    """`[AudienceBehaviorWithVisibility]`; `?realtime=true|false` keeps that kind only."""
+    ps = _ps_v4(ctx)
+    if ps is None:
+        return not_found_v4(f"Audience {ctx.params['ps']}")
+    wanted = ctx.arg("realtime")
+    out = []
+    for b in ps.behaviors:
+        if wanted is not None and str(b.get("isRealtime", False)).lower() != str(wanted).lower():
+            continue
+        item = {k: v for k, v in copy.deepcopy(b).items() if k != "isRealtime"}
+        item["schema"] = [{**c, "matrixColumnName": c["name"], "visibility": "clear"} for c in item["schema"]]
+        out.append(item)
+    return Reply(200, out)
 
 
 def list_folders_v4(ctx: RequestContext) -> Reply:
@@ -868,8 +888,8 @@ def register(router: Router) -> None:
     r("GET", "/audiences", list_audiences)
     ps = "/audiences/" + ID.format("ps")
     r("GET", ps, get_audience)
-    r("GET", ps + "/attributes", empty_list)
-    r("GET", ps + "/behaviors", empty_list)
+    r("GET", ps + "/attributes", list_attributes)
+    r("GET", ps + "/behaviors", list_behaviors)
     r("GET", ps + "/statistics", audience_statistics)
     r("GET", ps + "/folders", list_folders_v4)
     r("GET", ps + "/folders/" + ID.format("fid"), get_folder_v4)

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 JSONAPI = "application/vnd.treasuredata.v1+json"
 FAST_SWITCH_INTERVAL = 0.0005
-DEFAULT_ROUTE_MODULES: list[str] = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes"]
+DEFAULT_ROUTE_MODULES: list[str] = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes",
+                                      "orchestrate.fake_api.td_routes"]
 
 
 def register_default_route_module(dotted: str) -> None:

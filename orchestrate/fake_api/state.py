@@ -41,6 +41,10 @@ class FakeParentSegment:
     description: str
     created_at: str
     updated_at: str
+    # The configuration's attributes and behaviours (v4 `GET /audiences`, `/audiences/{id}`,
+    # `/audiences/{id}/attributes|behaviors`), kept in the spec's AudienceAttribute / AudienceBehavior form.
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+    behaviors: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -212,6 +216,37 @@ class FakeState:
             return self.parent_segments[str(ps_id)]
         except KeyError:
             raise StateError(f"unknown parent segment {ps_id}") from None
+
+    def add_attribute(self, ps_id: str, name: str, *, column_type: str = "string", database: str = "demo_db",
+                      table: str = "customers", column: str | None = None, parent_key: str = "td_canonical_id",
+                      foreign_key: str = "td_canonical_id", grouping: str | None = None) -> str:
+        """An attribute of the parent segment's configuration (a column of `customers`)."""
+        with self.lock:
+            ps = self.parent_segment(ps_id)
+            new_id = self._new_id()
+            ps.attributes.append({
+                "audienceId": ps.id, "id": new_id, "name": name, "type": column_type,
+                "parentDatabaseName": database, "parentTableName": table, "parentColumn": column or name,
+                "parentKey": parent_key, "foreignKey": foreign_key, "groupingName": grouping,
+            })
+            return new_id
+
+    def add_behavior(self, ps_id: str, name: str, *, database: str, table: str,
+                     columns: list[tuple[str, str]], parent_key: str = "td_canonical_id",
+                     foreign_key: str = "td_canonical_id", realtime: bool = False) -> str:
+        """A behaviour of the configuration: the table `database.table`, joined on parent_key =
+        the master's foreign_key, with (column, ColumnType) columns (`behavior_<name>` in cdp_audience_<id>)."""
+        with self.lock:
+            ps = self.parent_segment(ps_id)
+            new_id = self._new_id()
+            ps.behaviors.append({
+                "id": new_id, "name": name, "parentDatabaseName": database, "parentTableName": table,
+                "parentKey": parent_key, "foreignKey": foreign_key,
+                "schema": [{"name": col, "type": kind, "parentColumn": col} for col, kind in columns],
+                "scheduleType": "daily", "scheduleOption": None, "defaultTimeFilterEnabled": True,
+                "isRealtime": realtime,
+            })
+            return new_id
 
     def set_parent_population(self, ps_id: str, population: int | None) -> None:
         with self.lock:

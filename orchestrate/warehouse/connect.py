@@ -1,11 +1,14 @@
-"""Open a DB-API connection to a dbt target, for commands that read the marts (report, rules)."""
+"""Open a DB-API connection to a dbt target, for commands that read the marts (report, rules,
+publish, doctor): the same credentials dbt uses (orchestrate/warehouse/credentials.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator
 from typing import Any
+
+from orchestrate.warehouse.base import TargetError
+from orchestrate.warehouse.credentials import duckdb_params, trino_params
 
 
 @contextlib.contextmanager
@@ -16,27 +19,13 @@ def connect(profile_target: dict[str, Any]) -> Iterator[Any]:
     """
     kind = str(profile_target.get("type", "")).lower()
     if kind == "duckdb":
-        import duckdb
-
-        conn = duckdb.connect(str(profile_target["path"]), read_only=True)
-        schema = profile_target.get("schema") or "main"
-        conn.execute(f"set schema = '{str(schema).replace(chr(39), chr(39) * 2)}'")
+        params = duckdb_params(profile_target)
+        conn = params.connect(read_only=True)
+        conn.execute(f"set schema = '{params.schema.replace(chr(39), chr(39) * 2)}'")
     elif kind == "trino":
-        import trino
-
-        from orchestrate.http import register_secret
-
-        register_secret(os.environ.get("TD_API_KEY"))  # the user on TD: redacted from any message
-        host = str(profile_target.get("host") or "")
-        td = "treasuredata" in host
-        user = os.environ.get("TD_API_KEY", "") if td else str(profile_target.get("user") or "segment_analytics")
-        conn = trino.dbapi.connect(
-            host=host, port=int(profile_target.get("port") or 8080), user=user,
-            catalog=str(profile_target.get("database") or profile_target.get("catalog")),
-            schema=str(profile_target["schema"]), http_scheme=str(profile_target.get("http_scheme") or "http"),
-        )
+        conn = trino_params(profile_target).connect()
     else:
-        raise ValueError(f"target type {kind!r} is not supported; use duckdb or trino")
+        raise TargetError(f"target type {kind!r} is not supported; use duckdb or trino")
     try:
         yield conn
     finally:

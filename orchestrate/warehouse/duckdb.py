@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -28,14 +29,17 @@ DUCK_TYPES = {"varchar": "varchar", "bigint": "bigint", "boolean": "boolean", "d
 class DuckDbLandingWriter(LandingWriter):
     """Writes the landing tables into `schema` of the DuckDB file at `path`."""
 
-    def __init__(self, path: str | Path, schema: str = "main") -> None:
+    def __init__(self, path: str | Path, schema: str = "main", settings: dict[str, Any] | None = None) -> None:
         self.path = str(path)
         self.schema = schema or "main"
+        self.settings = dict(settings or {})  # the dbt target's `settings` (e.g. memory_limit)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
+        from orchestrate.warehouse.credentials import DuckDbParams
+
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(self.path)
+        return DuckDbParams(self.path, self.schema, self.settings).connect()
 
     def _qualified(self, table: str) -> str:
         return f"{quote_ident(self.schema)}.{quote_ident(table)}"

@@ -1,4 +1,4 @@
-"""A landing writer for engines driven by SQL text (Trino DBAPI, Treasure Data via pytd).
+"""A landing writer for engines driven by SQL text (Trino DBAPI, Treasure Data over the same Trino connection).
 
 Neither engine has a transaction across tables, so a pull becomes visible through one statement:
 readers (the stg_cdp__* models, `sa_landed_pull()`) show the replaced tables' rows of the latest
@@ -80,7 +80,7 @@ class StatementLandingWriter(LandingWriter):
         """`execute`, with any driver error re-raised as a WarehouseError holding no secret."""
         try:
             return self.execute(sql)
-        except Exception as exc:  # noqa: BLE001 - drivers (trino, pytd) raise their own classes
+        except Exception as exc:  # noqa: BLE001 - the driver raises its own classes
             raise warehouse_error(f"{self.dialect} statement failed", exc, sql) from None
 
     def target(self, table: str) -> str:

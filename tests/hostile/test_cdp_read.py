@@ -324,9 +324,9 @@ def test_a_rule_no_read_returns_keeps_its_history(tmp_path) -> None:
 
     assert f'"id": "{japan}", "kind": "segment"' in problems_day2[0][0]
     assert world.query("select count(*) from sa_rule_changes") == [(0,)]
-    assert world.query("select segment_id, version, valid_to from hist_rule_versions") == [(japan, 1, None)]
+    assert world.query("select segment_id, version, valid_to from sa_hist_rule_versions") == [(japan, 1, None)]
     assert world.query(
-        "select profile_id, cast(dbt_valid_from as date), dbt_valid_to from snp_segment_membership order by 1"
+        "select profile_id, cast(dbt_valid_from as date), dbt_valid_to from sa_snp_segment_membership order by 1"
     ) == [("p1", DAY1, None), ("p2", DAY1, None)]
 
 
@@ -347,7 +347,7 @@ def test_journey_stages_reach_population_daily_with_one_rule_version(tmp_path) -
         daily = world.query(
             "select \"date\", segment_name, api_population, api_population_source from sa_population_daily "
             f"where segment_id = '{stage_id}' order by 1")
-        versions = world.query(f"select version, valid_to from hist_rule_versions where segment_id = '{stage_id}'")
+        versions = world.query(f"select version, valid_to from sa_hist_rule_versions where segment_id = '{stage_id}'")
         changes = world.query(f"select count(*) from sa_rule_changes where segment_id = '{stage_id}'")
     assert daily == [(date(2026, 4, 30), "Welcome / Entered", 8, "statistics"),
                      (DAY1, "Welcome / Entered", 9, "pull"),

@@ -136,9 +136,9 @@ def test_rule_regexp_the_engine_cannot_run_flags_only_that_segment(tmp_path: Pat
     assert errors["6302"] is None
     assert "Regexp at conditions[0].conditions[0].operator.rightValue" in errors["6301"]
     assert "DuckDB (RE2) cannot run this regex: invalid perl operator: (?=" in errors["6301"]
-    flagged = dict(world.query("select segment_id, member_sql_problem from int_segments__selected"))
+    flagged = dict(world.query("select segment_id, member_sql_problem from sa_int_segments__selected"))
     assert flagged["6302"] is None and "invalid perl operator" in flagged["6301"]
-    members = world.query("select segment_id, count(*) from int_segment_members group by segment_id")
+    members = world.query("select segment_id, count(*) from sa_int_segment_members group by segment_id")
     assert members == [("6302", 1)]
 
 
@@ -257,3 +257,51 @@ def test_report_and_publish_identifier_checks_are_full_matches() -> None:
         check_prefix("sa\n")
     with pytest.raises(PublishError, match="insights.tables\\[0\\]"):
         parse_insights_config({"model_name": "m", "tables": ["ps_stats\n"]}, "sa")
+
+
+# ------------------------------------------------------------------ every problem at once
+
+def _everything_wrong() -> dict[str, Any]:
+    metrics = _metrics(source="a.b.c", agg="median")
+    metrics[1].update(metric="Bad-Name", unixtime_col="x y")
+    return fixture_config(
+        metrics=metrics, project_prefix="Bad Prefix", colour=1,
+        time_window={"type": "interval", "lookback": None, "anchor": "2026-02-30"},
+        filters={"ps_to_include": "(unclosed", "v5_flag": "v6"},
+        insights={"tables": "x", "shared_users": ["nope"], "join_relations": [["a"]],
+                  "change_schema_cols": {"weird": []}},
+        freshness={"warn_after_hours": 0})
+
+
+def test_plain_dbt_build_lists_every_problem_at_once_as_the_cli_does(
+        dbt_workspace: DbtWorkspace, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _everything_wrong()
+    expected = [f"segment_analytics.{field}: {message}" for field, message in python_problems(config)]
+    assert len(expected) >= 14  # one problem in every part of the configuration
+    code, err = _cli(dbt_workspace, config, capsys)
+    assert code == 2
+    assert [line for line in expected if line in err] == expected
+    assert not dbt_workspace.db_path.exists()
+    build_landing_fixture(dbt_workspace.db_path)
+    with pytest.raises(DbtFailed) as caught:
+        dbt_workspace.dbt(["build"], config=config, run_date=RUN_DATE.isoformat())
+    message = str(caught.value)
+    assert f"invalid configuration ({len(expected)} problem(s))" in message
+    assert [line for line in expected if line in message] == expected
+    assert _tables(dbt_workspace) == []
+
+
+@pytest.mark.parametrize("config", [fixture_config(metrics=[]), {"project_prefix": "sa"}], ids=["empty", "missing"])
+def test_no_metrics_stops_the_cli_and_plain_dbt_naming_the_key(
+        dbt_workspace: DbtWorkspace, capsys: pytest.CaptureFixture[str], config: dict[str, Any]) -> None:
+    from orchestrate.config import NO_METRICS
+
+    line = f"segment_analytics.metrics: {NO_METRICS}"
+    code, err = _cli(dbt_workspace, config, capsys)
+    assert code == 2 and line in err
+    assert not dbt_workspace.db_path.exists()
+    build_landing_fixture(dbt_workspace.db_path)
+    with pytest.raises(DbtFailed) as caught:
+        dbt_workspace.dbt(["build"], config=config, run_date=RUN_DATE.isoformat())
+    assert line in str(caught.value)
+    assert _tables(dbt_workspace) == []

@@ -48,7 +48,7 @@ D1, D2, D3, D4, D5, D6, D7 = (dt.date(2026, 5, d) for d in range(1, 8))
 WINDOW = {"type": "interval", "lookback": "-3d", "anchor": "now"}
 SELECT = ("+path:models/history", "+fct_segment_metrics_daily_coverage", "+population_tracker")
 ORDER_DAYS = [dt.date(2026, 4, 24) + dt.timedelta(days=i) for i in range(14)]  # 04-24 .. 05-07
-HISTORY = ("snp_segment_rules", "snp_segment_membership", "hist_api_populations", "sa_population_tracker",
+HISTORY = ("sa_snp_segment_rules", "sa_snp_segment_membership", "sa_hist_api_populations", "sa_population_tracker",
            "sa_metrics_daily", "sa_metrics_daily_coverage")
 
 
@@ -83,7 +83,7 @@ def _history(world: World) -> dict[str, list[tuple[Any, ...]]]:
 def _stays(world: World, segment_ids: tuple[str, ...]) -> list[tuple[Any, ...]]:
     ids = ", ".join(f"'{s}'" for s in segment_ids)
     return sorted(world.query("select segment_id, profile_id, ps_id, dbt_scd_id, dbt_valid_from, dbt_valid_to "
-                              f"from snp_segment_membership where segment_id in ({ids})"), key=repr)
+                              f"from sa_snp_segment_membership where segment_id in ({ids})"), key=repr)
 
 
 def _day(story: Story, day: dt.date, **overrides: Any) -> None:
@@ -96,7 +96,7 @@ def _day(story: Story, day: dt.date, **overrides: Any) -> None:
     run = world.query(f"select problems from cdp_landing__pull_runs where run_date = date '{day}' "
                       "order by finished_at desc limit 1")
     story.problems[day] = run[0][0] if run else ""
-    story.landed[day] = {r[0] for r in world.query("select ps_id from stg_cdp__parent_segments")}
+    story.landed[day] = {r[0] for r in world.query("select ps_id from sa_stg_cdp__parent_segments")}
     story.stays[day] = _stays(world, (*KEPT, GONE, DOOMED))
 
 
@@ -202,13 +202,13 @@ def test_stays_of_segments_not_seen_stay_open_and_unchanged(story: Story) -> Non
     assert all(row[5] is None and row[4] == dt.datetime(2026, 5, 1) for row in first)  # open since D1
     for day in (D2, D3, D4, D5, D6, D7):
         assert [row for row in story.stays[day] if row[0] in KEPT] == first, day
-    assert story.after_d7["snp_segment_membership"] == story.after_degraded_rerun["snp_segment_membership"]
+    assert story.after_d7["sa_snp_segment_membership"] == story.after_degraded_rerun["sa_snp_segment_membership"]
 
 
 def test_deleted_segments_close_only_once_the_api_reports_them_gone(story: Story) -> None:
     world = story.world
     rows = world.query("select segment_id, profile_id, cast(dbt_valid_from as date), cast(dbt_valid_to as date) "
-                       f"from snp_segment_membership where segment_id in ('{GONE}', '{DOOMED}') order by 1, 2")
+                       f"from sa_snp_segment_membership where segment_id in ('{GONE}', '{DOOMED}') order by 1, 2")
     # Gone: deleted before D3, its parent segment unusable on D3 and landed with a problem on D4:
     # unknown both days; closed on D5, the first pull that landed Shop completely.
     # Doomed: deleted before D7, closed on D7.
@@ -222,7 +222,7 @@ def test_rule_history_records_only_the_real_deletions(story: Story) -> None:
     assert sorted(world.query("select segment_id, change_type, cast(valid_from as date) from sa_rule_changes")) == [
         (GONE, "deletion", D5), (DOOMED, "deletion", D7)]
     assert sorted(world.query("select segment_id, version, cast(valid_from as date), valid_to "
-                              "from hist_rule_versions")) == [
+                              "from sa_hist_rule_versions")) == [
         (ADULTS, 1, D1, None), (JAPAN, 1, D1, None), (GONE, 1, D1, dt.datetime(2026, 5, 5)),
         (DOOMED, 1, D1, dt.datetime(2026, 5, 7)), (IRELAND, 1, D1, None)]
 
@@ -287,7 +287,8 @@ def test_full_refresh_recomputes_the_window(story: Story) -> None:
 
 
 def test_full_refresh_keeps_every_other_history_table(story: Story) -> None:
-    for name in ("snp_segment_rules", "snp_segment_membership", "hist_api_populations", "sa_population_tracker"):
+    for name in ("sa_snp_segment_rules", "sa_snp_segment_membership", "sa_hist_api_populations",
+                 "sa_population_tracker"):
         assert story.after_full_refresh[name] == story.before_refresh[name], name
     assert story.before_refresh == story.after_d7  # the complete re-run of D7 changed nothing either
 
@@ -336,7 +337,7 @@ def switch_story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SwitchSto
                                "filters": {**all_versions, "v5_flag": flag}}
             world.run_day(day)
             spare_stays[day] = _stays(world, (GONE,))
-            landed[day] = set(world.query("select ps_id, api_version from stg_cdp__parent_segments"))
+            landed[day] = set(world.query("select ps_id, api_version from sa_stg_cdp__parent_segments"))
             if day == D3:
                 japan = {r[0]: (r[1], r[2], r[3]) for r in world.query(
                     "select event_date, metric_value, unique_profiles, membership_backfilled from sa_metrics_daily "

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from orchestrate.cli import main
+from orchestrate.demo.config import demo_vars_text
 from orchestrate.fake_api.insights_routes import insights_state
 from orchestrate.fake_api.server import FakeApiServer
 from orchestrate.fake_api.state import FakeState
@@ -187,7 +188,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server):
     monkeypatch.setenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY", MODEL_KEY)
     monkeypatch.setattr("orchestrate.insights.client.LOOKUP_WAIT", 0.0)
     argv = ["publish", "--target", "duckdb", "--api-url", server.url, "--max-rps", "0",
-            "--project-dir", str(PACKAGE_ROOT), "--profiles-dir", str(profiles)]
+            "--project-dir", str(PACKAGE_ROOT), "--profiles-dir", str(profiles), "--vars", demo_vars_text()]
     return argv
 
 

@@ -141,7 +141,7 @@ class Account:
 
 def _members(account: Account) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for segment_id, profile_id in account.query("select segment_id, profile_id from int_segment_members"):
+    for segment_id, profile_id in account.query("select segment_id, profile_id from sa_int_segment_members"):
         found.setdefault(segment_id, set()).add(profile_id)
     return found
 
@@ -180,7 +180,7 @@ def test_hostile_member_sql_flags_only_its_segment(tmp_path: Path, capsys: pytes
     assert f'{{"id": "{SMUGGLER}", "kind": "segment_sql", "reason": "{REJECTED_PREFIX} API SQL' in problems_json
 
     selected = {row[0]: row[1:] for row in account.query(
-        "select segment_id, member_sql is null, member_sql_problem from int_segments__selected")}
+        "select segment_id, member_sql is null, member_sql_problem from sa_int_segments__selected")}
     assert {s for s, (no_sql, _) in selected.items() if no_sql} == {SMUGGLER, SNOOP}
     assert selected[SMUGGLER][1].startswith(f"{REJECTED_PREFIX} API SQL is a UNION") \
         or selected[SMUGGLER][1].startswith(f"{REJECTED_PREFIX} API SQL FROM reads")
@@ -202,12 +202,12 @@ def test_hostile_member_sql_flags_only_its_segment(tmp_path: Path, capsys: pytes
                          f"and segment_id = '{PLAIN}'") == [(4,)]
 
     # unknown is not empty: the smuggler's day-1 members keep their open stays
-    assert set(account.query(f"select profile_id from snp_segment_membership where segment_id = '{SMUGGLER}' "
+    assert set(account.query(f"select profile_id from sa_snp_segment_membership where segment_id = '{SMUGGLER}' "
                              "and dbt_valid_to is null")) == {("p4",), ("p5",)}
 
     # nothing was read from the file system, nothing from the other parent segment
-    dump = json.dumps(account.query("select * from int_segment_members"), default=str)
-    dump += json.dumps(account.query("select * from snp_segment_membership"), default=str)
+    dump = json.dumps(account.query("select * from sa_int_segment_members"), default=str)
+    dump += json.dumps(account.query("select * from sa_snp_segment_membership"), default=str)
     assert "TOP-SECRET" not in dump and "q1" not in dump
 
     # rules check lists the refused segments and runs none of their SQL
@@ -254,9 +254,9 @@ def test_refused_api_sql_falls_back_to_the_compiler_in_api_mode(tmp_path: Path) 
     assert reasons[PLAIN].endswith("the compiler's SQL is used instead")
     assert reasons[SNOOP].endswith("the segment has no usable member SQL")  # predictive: cannot compile
     rows = account.query("select segment_id, member_sql_source, member_sql_refusal is not null "
-                         "from int_segments__selected order by 1")
+                         "from sa_int_segments__selected order by 1")
     assert rows == [(SEMI, "compiler", True), (MARKER, "compiler", True), (COMMENT, "compiler", True),
                     (PLAIN, "compiler", True), (SMUGGLER, "compiler", True), (SNOOP, None, True)]
     assert _members(account) == {SEMI: {"p1"}, MARKER: {"p2"}, COMMENT: {"p2", "p3"}, PLAIN: {"p1", "p2", "p3", "p5"},
                                  SMUGGLER: {"p4", "p5"}}
-    assert "TOP-SECRET" not in json.dumps(account.query("select * from int_segment_members"))
+    assert "TOP-SECRET" not in json.dumps(account.query("select * from sa_int_segment_members"))

@@ -124,7 +124,7 @@ def acct(account: Account) -> Iterator[Account]:
 
 def _revert(acct: Account, segment: str, client: Any = None, **kwargs: Any) -> Any:
     with acct.world.warehouse.connect() as conn:
-        return revert(client or acct.client, conn, segment, 1, **kwargs)
+        return revert(client or acct.client, conn, segment, 1, **kwargs, prefix="sa")
 
 
 class HookedClient:
@@ -328,12 +328,12 @@ def test_verification_catches_a_partial_put(acct: Account, monkeypatch: pytest.M
 
 def test_history_diff_and_revert_by_current_name_and_id(acct: Account) -> None:
     with acct.world.warehouse.connect() as conn:
-        by_name = rule_history(conn, "New name").text().splitlines()
-        by_id = rule_history(conn, RENAMED).text().splitlines()
-        diff = rule_diff(conn, "New name")
-        renamed_only = rule_history(conn, "Fresh name").text().splitlines()
-        dry = revert(acct.client, conn, "New name", 1)
-        taker = rule_history(conn, "Old name").text().splitlines()
+        by_name = rule_history(conn, "New name", prefix="sa").text().splitlines()
+        by_id = rule_history(conn, RENAMED, prefix="sa").text().splitlines()
+        diff = rule_diff(conn, "New name", prefix="sa")
+        renamed_only = rule_history(conn, "Fresh name", prefix="sa").text().splitlines()
+        dry = revert(acct.client, conn, "New name", 1, prefix="sa")
+        taker = rule_history(conn, "Old name", prefix="sa").text().splitlines()
     assert by_name == by_id
     assert by_name[0] == f"Segment {RENAMED} 'New name' (parent segment {PS_SHOP}, v5): 2 rule version(s)"
     assert by_name[-1] == "formerly named: 'Old name'"
@@ -345,15 +345,16 @@ def test_history_diff_and_revert_by_current_name_and_id(acct: Account) -> None:
 
 def test_segment_is_addressed_through_the_api_version_it_was_last_landed_from(acct: Account) -> None:
     with acct.world.warehouse.connect() as conn:
-        header = rule_history(conn, SWITCHED).text().splitlines()[0]
-        stored = conn.execute(f"select api_version from hist_rule_versions where segment_id = '{SWITCHED}'").fetchall()
+        header = rule_history(conn, SWITCHED, prefix="sa").text().splitlines()[0]
+        stored = conn.execute(
+            f"select api_version from sa_hist_rule_versions where segment_id = '{SWITCHED}'").fetchall()
     assert stored == [("v4",)]  # the version was opened when the parent segment was v4 only
     assert header == f"Segment {SWITCHED} 'Switched' (parent segment {PS_SWITCH}, v5): 1 rule version(s)"
 
 
 def test_former_name_says_whose_it_was(acct: Account) -> None:
     with acct.world.warehouse.connect() as conn, pytest.raises(HistoryError) as caught:
-        rule_history(conn, "Gone name")
+        rule_history(conn, "Gone name", prefix="sa")
     assert "no segment is named 'Gone name' now; it is a former name of" in str(caught.value)
     assert f"{RENAMED_ONLY} 'Fresh name' in parent segment {PS_SHOP} 'Shop'" in str(caught.value)
 
@@ -362,11 +363,11 @@ def test_former_name_says_whose_it_was(acct: Account) -> None:
 def test_ambiguous_name_lists_the_candidates(acct: Account, command: str) -> None:
     with acct.world.warehouse.connect() as conn, pytest.raises(HistoryError) as caught:
         if command == "history":
-            rule_history(conn, "Twins")
+            rule_history(conn, "Twins", prefix="sa")
         elif command == "diff":
-            rule_diff(conn, "Twins")
+            rule_diff(conn, "Twins", prefix="sa")
         else:
-            revert(acct.client, conn, "Twins", 1, yes=True)
+            revert(acct.client, conn, "Twins", 1, yes=True, prefix="sa")
     message = str(caught.value)
     assert "the name 'Twins' is ambiguous, 2 segments have it" in message and "Give the segment id" in message
     assert f"{TWIN5} 'Twins' in parent segment {PS_SHOP} 'Shop'" in message
@@ -383,7 +384,8 @@ def test_cli_glue_dry_run_then_apply_with_the_state_it_printed(
 
     monkeypatch.setenv("TD_API_KEY", TEST_API_KEY)
     db_path = acct.world.warehouse.workspace.db_path  # type: ignore[attr-defined]
-    ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"})
+    ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"},
+                          config={"project_prefix": "sa"})
     dry = revert_from_context(ctx, f"segment {CLI5}", to_version=1, yes=False, api_url=acct.server.url, max_rps=0)
     applied = revert_from_context(ctx, CLI5, to_version=1, yes=True, api_url=acct.server.url, max_rps=0,
                                   expect_state=dry.state)

@@ -170,7 +170,7 @@ def test_duckdb_writer_killed_at_every_statement_keeps_the_old_landing(tmp_path:
 
 
 def test_a_failing_statement_names_itself_and_never_the_key(tmp_path: Path) -> None:
-    """A driver error (e.g. from trino or pytd) carrying the key is re-raised without it, and the
+    """A driver error (e.g. from the trino driver) carrying the key is re-raised without it, and the
     previous landing stays."""
     from orchestrate.http import register_secret
 

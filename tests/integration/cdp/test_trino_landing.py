@@ -12,7 +12,7 @@ from orchestrate.dbt_runner import run_dbt
 from orchestrate.pull import PullError, run_pull
 from orchestrate.warehouse import for_target
 from orchestrate.warehouse.trino import TrinoLandingWriter
-from tests.fixtures.dbt_project import PROJECT_DIR
+from tests.fixtures.dbt_project import PROJECT_DIR, fixture_config
 from tests.fixtures.fake_api import FAST_POLICY, make_client
 from tests.hostile.landing_switch import kill_everywhere
 from tests.integration.cdp.helpers import RUN_DATE, small_account
@@ -94,7 +94,8 @@ def _landed_pull_sql(trino_server, tmp_path: Path, schema: str) -> str:
         "views_enabled: false}\n", encoding="utf-8")
     result = run_dbt(["compile", "--inline", "{{ sa_landed_pull() }}", "--quiet",
                       "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-                     project_dir=PROJECT_DIR, profiles_dir=folder, target="trino")
+                     project_dir=PROJECT_DIR, profiles_dir=folder, target="trino",
+                     vars={"segment_analytics": fixture_config()})
     return str(result.result.results[0].node.compiled_code).strip()
 
 

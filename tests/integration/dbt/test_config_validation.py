@@ -147,4 +147,4 @@ def test_bad_config_stops_dbt_before_any_model(dbt_workspace: DbtWorkspace) -> N
     message = str(caught.value)
     assert "segment_analytics.filters.ps_to_include: invalid regex '(unclosed'" in message
     assert dbt_workspace.query(
-        "select count(*) from information_schema.tables where table_name = 'int_segments__selected'") == [(0,)]
+        "select count(*) from information_schema.tables where table_name = 'sa_int_segments__selected'") == [(0,)]

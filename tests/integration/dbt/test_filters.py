@@ -22,8 +22,8 @@ def test_filters_select_by_lowercased_regex(dbt_workspace: DbtWorkspace, filters
     build_landing_fixture(dbt_workspace.db_path)
     dbt_workspace.dbt(["run", "--select", "+int_segment_members"], run_date=RUN_DATE.isoformat(),
                       config=fixture_config(filters=filters))
-    rows = dbt_workspace.query("select segment_id, is_selected from int_segments__selected")
+    rows = dbt_workspace.query("select segment_id, is_selected from sa_int_segments__selected")
     assert {s for s, chosen in rows if chosen} == selected
     assert len(rows) == 4
-    members = dbt_workspace.query("select distinct segment_id from int_segment_members")
+    members = dbt_workspace.query("select distinct segment_id from sa_int_segment_members")
     assert {s for (s,) in members} == selected - {"s3"}

@@ -39,7 +39,7 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def test_members_per_segment(built: DbtWorkspace) -> None:
-    rows = built.query("select segment_id, profile_id from int_segment_members")
+    rows = built.query("select segment_id, profile_id from sa_int_segment_members")
     found: dict[str, set[str]] = {}
     for segment_id, profile_id in rows:
         found.setdefault(segment_id, set()).add(profile_id)
@@ -107,13 +107,13 @@ def test_population_tracker_and_missing_sql(built: DbtWorkspace) -> None:
         (RUN_DATE, "s3", None, None),  # its compiler SQL failed: no members, reason kept
         (RUN_DATE, "s4", 2, 2),
     ]
-    problem = built.query("select member_sql_problem from int_segments__selected where segment_id = 's3'")
+    problem = built.query("select member_sql_problem from sa_int_segments__selected where segment_id = 's3'")
     assert problem == [("unsupported operator 'Regexp'",)]
 
 
 def test_rerun_same_day_then_full_refresh_next_day(built: DbtWorkspace) -> None:
     tables = ["sa_population_tracker", "sa_metrics_daily", "sa_final_metrics_table", "sa_ps_stats",
-              "int_segment_members"]
+              "sa_int_segment_members"]
     before = {t: sorted(built.query(f"select * from {t}"), key=repr) for t in tables}
     built.dbt(["build"], run_date=RUN)
     after = {t: sorted(built.query(f"select * from {t}"), key=repr) for t in tables}

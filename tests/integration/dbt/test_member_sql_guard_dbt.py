@@ -39,7 +39,7 @@ def test_dbt_guard_agrees_with_the_python_guard(dbt_workspace: DbtWorkspace) -> 
                                  segment_sql=fixture.segment_sql))
     dbt_workspace.dbt(["run", "--select", "+int_segments__selected"], run_date=RUN)
     verdicts = dict(dbt_workspace.query(
-        "select segment_id, member_sql_problem from int_segments__selected where segment_id like 'g%'"))
+        "select segment_id, member_sql_problem from sa_int_segments__selected where segment_id like 'g%'"))
     refused = 0
     for index, sql in enumerate(corpus):
         expected = lexical_problem(sql, PS_RETAIL)

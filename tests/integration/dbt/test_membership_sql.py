@@ -42,13 +42,13 @@ def _batches(compiled: str) -> list[str]:
 
 
 def _members(workspace: DbtWorkspace) -> set[tuple[str, str]]:
-    return {(s, p) for s, p in workspace.query("select segment_id, profile_id from int_segment_members")}
+    return {(s, p) for s, p in workspace.query("select segment_id, profile_id from sa_int_segment_members")}
 
 
 def test_batched_membership_is_identical(dbt_workspace: DbtWorkspace) -> None:
     build_landing_fixture(dbt_workspace.db_path)
     dbt_workspace.dbt(SELECT, run_date=RUN)
-    one_statement = sorted(dbt_workspace.query("select * from int_segment_members"))
+    one_statement = sorted(dbt_workspace.query("select * from sa_int_segment_members"))
     assert len(_batches(_compiled(dbt_workspace))) == 1
     assert len(one_statement) == 8
 
@@ -58,7 +58,7 @@ def test_batched_membership_is_identical(dbt_workspace: DbtWorkspace) -> None:
     assert len(batches) == 3
     assert all(len(batch) <= limit - 2000 for batch in batches)
     assert all(batch.lstrip().startswith("select distinct") for batch in batches)
-    assert sorted(dbt_workspace.query("select * from int_segment_members")) == one_statement
+    assert sorted(dbt_workspace.query("select * from sa_int_segment_members")) == one_statement
     log = (dbt_workspace.root / "logs" / "dbt.log").read_text(encoding="utf-8")
     assert "3 statement(s) of " + ", ".join(str(len(b)) for b in batches) + " characters" in log
 
@@ -66,7 +66,7 @@ def test_batched_membership_is_identical(dbt_workspace: DbtWorkspace) -> None:
     dbt_workspace.dbt(SELECT, run_date=RUN, extra_vars={"sa_max_statement_length": 2100})
     assert _members(dbt_workspace) == set()
     problems = dict(dbt_workspace.query(
-        "select segment_id, member_sql_problem from int_segments__selected where member_sql_problem is not null"))
+        "select segment_id, member_sql_problem from sa_int_segments__selected where member_sql_problem is not null"))
     assert {s for s, p in problems.items() if "too long for one statement" in p} == {"s1", "s2", "s4"}
 
 
@@ -93,7 +93,7 @@ def test_unsafe_member_sql_skips_only_its_segment(tmp_path: Path, segment_sql: s
     workspace.dbt(SELECT, run_date=RUN)
     assert _members(workspace) == {m for m in ALL_MEMBERS if m[0] != segment_id}
     [(member_sql, problem)] = workspace.query(
-        f"select member_sql, member_sql_problem from int_segments__selected where segment_id = '{segment_id}'")
+        f"select member_sql, member_sql_problem from sa_int_segments__selected where segment_id = '{segment_id}'")
     assert member_sql is None
     assert problem.startswith("rejected by the member-SQL guard: landed compiler SQL ")
     assert reason in problem

@@ -49,7 +49,7 @@ def test_point_in_time_attribution_and_incremental_days(dbt_workspace: DbtWorksp
     window_start = int(datetime(2026, 3, 4, tzinfo=UTC).timestamp())
     assert compiled.count(f'"time" >= {resume}') == 2  # orders, pageviews
     assert compiled.count(f'"time" >= {window_start}') == 1  # email_events: a new metric
-    assert sorted(dbt_workspace.query("select profile_id from int_segment_members where segment_id = 's1'")) == [
+    assert sorted(dbt_workspace.query("select profile_id from sa_int_segment_members where segment_id = 's1'")) == [
         ("p4",), ("p5",)]
     rows = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
     kept = [r for r in rows if r[1] < RUN_DATE and r[2] != "email_clicks"]
@@ -74,7 +74,7 @@ def test_changed_metric_definition_is_recomputed_inactive_pairs_resume(dbt_works
     fixture = build_landing_fixture(dbt_workspace.db_path)
     dbt_workspace.dbt(["build"], config=config, run_date=RUN_DATE.isoformat())
     day_1 = sorted(dbt_workspace.query(f"select {COLUMNS} from sa_metrics_daily"), key=repr)
-    segments = {r[0] for r in dbt_workspace.query("select segment_id from int_segments__selected where is_selected")}
+    segments = {r[0] for r in dbt_workspace.query("select segment_id from sa_int_segments__selected where is_selected")}
     with_orders = {r[0] for r in day_1 if r[2] == "orders"}
     assert segments - with_orders, "the fixture needs a selected segment without orders for this test"
 

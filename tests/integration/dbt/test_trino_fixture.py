@@ -59,7 +59,7 @@ def test_core_pipeline_on_trino_with_batched_membership(trino_server: TrinoServe
     assert len(header.split(",")) == 3  # three statements, cut by the header's lengths
 
     members: dict[str, set[str]] = {}
-    for segment_id, profile_id in trino_server.query("select segment_id, profile_id from int_segment_members",
+    for segment_id, profile_id in trino_server.query("select segment_id, profile_id from sa_int_segment_members",
                                                      schema=SCHEMA):
         members.setdefault(segment_id, set()).add(profile_id)
     assert members == expected.members()

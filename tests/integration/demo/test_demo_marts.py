@@ -71,7 +71,7 @@ def test_member_counts_per_segment_and_run_date(demo_run):
 def test_final_members_are_the_oracle_members(demo_run):
     result, conn = demo_run
     got: dict[str, set[str]] = {}
-    for segment_id, profile_id in _rows(conn, "select segment_id, profile_id from int_segment_members"):
+    for segment_id, profile_id in _rows(conn, f"select segment_id, profile_id from {PREFIX}_int_segment_members"):
         got.setdefault(segment_id, set()).add(profile_id)
     want = {s: ids for s, ids in expected.members(result.data, len(RUN_DATES) - 1).items() if ids}
     assert set(got) == set(want)
@@ -96,7 +96,7 @@ def _pipeline_membership(conn) -> dict[str, dict[int, set[str]]]:
     """segment -> run date index -> members, read from the membership snapshot's intervals."""
     history: dict[str, dict[int, set[str]]] = {}
     rows = _rows(conn, "select segment_id, profile_id, cast(dbt_valid_from as date), cast(dbt_valid_to as date) "
-                       "from snp_segment_membership")
+                       "from segment_analytics_snp_segment_membership")
     for segment_id, profile_id, start, end in rows:
         for index, run_date in enumerate(RUN_DATES):
             if start <= run_date and (end is None or end > run_date):

@@ -145,13 +145,14 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
         client = make_client(server)
         server.clear_log()
         with world.warehouse.connect() as conn:
-            dry = revert(client, conn, ADULTS, 1)
+            dry = revert(client, conn, ADULTS, 1, prefix="sa")
             dry_run_writes = len(server.requests_matching("PATCH", ".*")) + len(
                 server.requests_matching("PUT", ".*"))
             state.update_rule(JAPAN, country_rule("US"), updated_by="Zed")
             with pytest.raises(HistoryError) as refused:
-                revert(client, conn, JAPAN, 1, yes=True)
-            applied = [revert(client, conn, ADULTS_NAME, 1, yes=True), revert(client, conn, IRELAND, 1, yes=True)]
+                revert(client, conn, JAPAN, 1, yes=True, prefix="sa")
+            applied = [revert(client, conn, ADULTS_NAME, 1, yes=True, prefix="sa"),
+                       revert(client, conn, IRELAND, 1, yes=True, prefix="sa")]
         after_dry_run = world.history_state()
         writes = [(r.method, r.path, json.loads(r.body)) for r in server.requests_matching("PATCH", ".*")
                   + server.requests_matching("PUT", ".*")]
@@ -196,7 +197,7 @@ def test_rule_changes_rows_are_exact(story: Story) -> None:
 
 
 def test_query_change_flags_first_run_after_each_edit_only(story: Story) -> None:
-    rows = story.world.query("select segment_id, run_date, query_change, rule_version from hist_query_change")
+    rows = story.world.query("select segment_id, run_date, query_change, rule_version from sa_hist_query_change")
     assert sorted(rows) == sorted([
         (ADULTS, DAY2, 1, 2), (ADULTS, DAY4, 1, 3), (ADULTS, DAY5, 1, 4),
         (IRELAND, DAY4, 1, 2), (IRELAND, DAY5, 1, 3), (JAPAN, DAY5, 1, 2),
@@ -205,14 +206,14 @@ def test_query_change_flags_first_run_after_each_edit_only(story: Story) -> None
 
 def test_resave_and_new_segment_make_no_version(story: Story) -> None:
     rows = story.world.query(
-        "select segment_id, version, cast(valid_from as date), cast(valid_to as date) from hist_rule_versions "
+        "select segment_id, version, cast(valid_from as date), cast(valid_to as date) from sa_hist_rule_versions "
         f"where segment_id in ('{JAPAN}', '{OVER60}') order by 1, 2")
     assert rows == [(JAPAN, 1, DAY1, DAY5), (JAPAN, 2, DAY5, None), (OVER60, 1, DAY3, None)]
 
 
 def test_sql_diff_matches_python_diff(story: Story) -> None:
     versions = story.world.query_dicts(
-        "select segment_id, version, previous_rule_conditions, rule_conditions from hist_rule_versions "
+        "select segment_id, version, previous_rule_conditions, rule_conditions from sa_hist_rule_versions "
         "where is_edit", ["segment_id", "version", "previous_rule_conditions", "rule_conditions"])
     sql = {(r[0], r[1]): r[2] for r in story.world.query(
         "select segment_id, version, rule_diff from sa_rule_changes where change_type = 'edit'")}
@@ -264,10 +265,10 @@ def test_population_daily_rows_are_exact(story: Story) -> None:
 def test_membership_is_stored_as_intervals(story: Story) -> None:
     """p6 left Adults on day 2 and came back on day 3: two stays, not one row per day."""
     rows = story.world.query(
-        "select cast(dbt_valid_from as date), cast(dbt_valid_to as date) from snp_segment_membership "
+        "select cast(dbt_valid_from as date), cast(dbt_valid_to as date) from sa_snp_segment_membership "
         f"where segment_id = '{ADULTS}' and profile_id = 'p6' order by 1")
     assert rows == [(DAY1, DAY2), (DAY3, DAY4), (DAY5, None)]
-    total = story.world.query("select count(*) from snp_segment_membership")[0][0]
+    total = story.world.query("select count(*) from sa_snp_segment_membership")[0][0]
     stays = 0
     for sid in {s for day in story.members.values() for s in day}:
         previous: set[str] = set()
@@ -288,7 +289,7 @@ def test_same_day_rerun_leaves_history_unchanged(story: Story) -> None:
 
 def test_full_refresh_keeps_history(story: Story) -> None:
     assert story.after_day4_full_refresh == story.after_day4
-    assert len(story.after_day4["snp_segment_rules"]) == 8
+    assert len(story.after_day4["sa_snp_segment_rules"]) == 8
 
 
 # ----------------------------------------------------------------------------------------------
@@ -322,7 +323,7 @@ def test_revert_writes_old_rule_through_the_api(story: Story) -> None:
 
 def test_next_pull_records_revert_as_new_version(story: Story) -> None:
     rows = story.world.query(
-        "select version, rule_hash, updated_by, cast(valid_from as date) from hist_rule_versions "
+        "select version, rule_hash, updated_by, cast(valid_from as date) from sa_hist_rule_versions "
         f"where segment_id = '{ADULTS}' order by version")
     assert [(v, h == rule_hash(adults_rule(30)), by, d) for v, h, by, d in rows] == [
         (1, True, "Alice", DAY1), (2, False, MALLORY, DAY2), (3, False, "Bob", DAY4), (4, True, "API User", DAY5)]
@@ -330,13 +331,13 @@ def test_next_pull_records_revert_as_new_version(story: Story) -> None:
 
 def test_history_and_diff_commands(story: Story) -> None:
     with story.world.warehouse.connect() as conn:
-        history = rule_history(conn, ADULTS).text().splitlines()
-        latest = rule_diff(conn, ADULTS)
-        chosen = rule_diff(conn, ADULTS_NAME, 1, 3)
+        history = rule_history(conn, ADULTS, prefix="sa").text().splitlines()
+        latest = rule_diff(conn, ADULTS, prefix="sa")
+        chosen = rule_diff(conn, ADULTS_NAME, 1, 3, prefix="sa")
         with pytest.raises(HistoryError, match="--to: segment 6001 has no rule version 9"):
-            rule_diff(conn, ADULTS, None, 9)
+            rule_diff(conn, ADULTS, None, 9, prefix="sa")
         with pytest.raises(HistoryError, match="segment: no segment with id or name 'nope'"):
-            rule_history(conn, "nope")
+            rule_history(conn, "nope", prefix="sa")
     assert history[0] == f"Segment {ADULTS} {ADULTS_NAME!r} (parent segment {PS_SHOP}, v5): 4 rule version(s)"
     assert [line.split()[:3] for line in history[2:]] == [
         ["1", "2026-05-01", "2026-05-02"], ["2", "2026-05-02", "2026-05-04"], ["3", "2026-05-04", "2026-05-05"],
@@ -352,7 +353,8 @@ def test_cli_glue_prints_from_the_target(story: Story, capsys: pytest.CaptureFix
     from orchestrate.history import print_diff, print_history
 
     db_path = story.world.warehouse.workspace.db_path  # type: ignore[attr-defined]
-    ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"})
+    ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"},
+                          config={"project_prefix": "sa"})
     print_history(ctx, IRELAND)
     print_diff(ctx, IRELAND, from_version=1, to_version=2)
     out = capsys.readouterr().out.splitlines()

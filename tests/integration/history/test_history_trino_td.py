@@ -23,10 +23,11 @@ from tests.fixtures.dbt_project import PROJECT_DIR
 pytestmark = [pytest.mark.trino, pytest.mark.timeout(1500)]
 
 SCHEMA = "sa_history_td"
-CONFIG = {"project_prefix": "sa"}
+CONFIG = {"project_prefix": "sa", "metrics": [{"metric": "orders", "agg": "count", "source": "demo_behaviors.orders",
+                                                "join_key": "td_canonical_id", "unixtime_col": "time"}]}
 SELECT = ["build", "--select", "path:models/history", "path:snapshots"]
-TABLES = ("snp_segment_rules", "snp_segment_membership", "hist_rule_versions", "sa_rule_changes",
-          "sa_population_daily", "hist_query_change", "hist_api_populations")
+TABLES = ("sa_snp_segment_rules", "sa_snp_segment_membership", "sa_hist_rule_versions", "sa_rule_changes",
+          "sa_population_daily", "sa_hist_query_change", "sa_hist_api_populations")
 ENGINE_SPECIFIC = {"dbt_scd_id", "dbt_updated_at"}
 
 UPSTREAM = {
@@ -109,11 +110,17 @@ def _profiles(root: Path, port: int) -> Path:
     return folder
 
 
+def _warehouse_name(model: str) -> str:
+    """The upstream models' tables carry the project prefix (sa_relation_alias); landing tables do not."""
+    return model if model.startswith("cdp_landing__") else f"{CONFIG['project_prefix']}_{model}"
+
+
 def _write_duckdb(path: Path, rows: dict[str, list[tuple]]) -> None:
     con = duckdb.connect(str(path))
     try:
-        for table, values in rows.items():
-            con.execute(f"create or replace table {table} {UPSTREAM[table].replace('timestamp(6)', 'timestamp')}")
+        for model, values in rows.items():
+            table = _warehouse_name(model)
+            con.execute(f"create or replace table {table} {UPSTREAM[model].replace('timestamp(6)', 'timestamp')}")
             for row in values:
                 con.execute(f"insert into {table} values ({', '.join(_literal(v) for v in row)})")
     finally:
@@ -122,9 +129,10 @@ def _write_duckdb(path: Path, rows: dict[str, list[tuple]]) -> None:
 
 def _write_trino(server: Any, rows: dict[str, list[tuple]]) -> None:
     server.query(f"create schema if not exists iceberg.{SCHEMA}")
-    for table, values in rows.items():
+    for model, values in rows.items():
+        table = _warehouse_name(model)
         server.query(f"drop table if exists {table}", schema=SCHEMA)
-        server.query(f"create table {table} {UPSTREAM[table]}", schema=SCHEMA)
+        server.query(f"create table {table} {UPSTREAM[model]}", schema=SCHEMA)
         if values:
             server.query(f"insert into {table} values "
                          + ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in values), schema=SCHEMA)
@@ -153,7 +161,8 @@ def test_history_in_td_mode_equals_duckdb(trino_server, tmp_path: Path) -> None:
         changes = con.execute("select segment_id, change_type, version, cast(valid_from as date), changed_by, "
                               "rule_diff, population_before, population_after from sa_rule_changes "
                               "order by 1").fetchall()
-        open_versions = con.execute("select segment_id from hist_rule_versions where is_current order by 1").fetchall()
+        open_versions = con.execute(
+            "select segment_id from sa_hist_rule_versions where is_current order by 1").fetchall()
     finally:
         con.close()
     assert changes == [

@@ -47,11 +47,11 @@ def test_unlandable_segment_keeps_its_history(tmp_path) -> None:
     assert f'"id": "{JAPAN}", "kind": "segment"' in problems[0][0]
     assert world.query("select count(*) from sa_rule_changes") == [(0,)]
     assert world.query(
-        "select segment_id, version, cast(valid_from as date), valid_to from hist_rule_versions order by 1"
+        "select segment_id, version, cast(valid_from as date), valid_to from sa_hist_rule_versions order by 1"
     ) == [(ADULTS, 1, DAY1, None), (JAPAN, 1, DAY1, None)]
     # Japan's members p1 and p2: one open stay each, never closed
     assert world.query(
-        "select profile_id, cast(dbt_valid_from as date), dbt_valid_to from snp_segment_membership "
+        "select profile_id, cast(dbt_valid_from as date), dbt_valid_to from sa_snp_segment_membership "
         f"where segment_id = '{JAPAN}' order by 1"
     ) == [("p1", DAY1, None), ("p2", DAY1, None)]
     assert world.query(
@@ -94,9 +94,9 @@ def test_stage_segments_of_an_unreadable_funnel_keep_their_history(tmp_path) -> 
         world.run_day(DAY2)
         problems_day2 = world.query("select problems from cdp_landing__pull_runs where run_date = date '2026-05-02'")
         landed_day2 = world.query("select count(*) from cdp_landing__segments where segment_kind = 'funnel_stage'")
-        versions_day2 = world.query("select segment_id, version, valid_to from hist_rule_versions order by 1")
+        versions_day2 = world.query("select segment_id, version, valid_to from sa_hist_rule_versions order by 1")
         stays_day2 = world.query("select segment_id, profile_id, cast(dbt_valid_from as date), dbt_valid_to "
-                                 "from snp_segment_membership order by 1, 2")
+                                 "from sa_snp_segment_membership order by 1, 2")
 
         state.route_overrides.clear()
         world.run_day(DAY3)
@@ -108,7 +108,7 @@ def test_stage_segments_of_an_unreadable_funnel_keep_their_history(tmp_path) -> 
     assert versions_day2 == sorted([(JAPAN, 1, None), *((sid, 1, None) for sid in stage_ids)])
     # day 3: the removed stage is closed as deleted, the others carry on in version 1
     assert world.query(
-        "select segment_id, version, cast(valid_from as date), cast(deleted_at as date) from hist_rule_versions "
+        "select segment_id, version, cast(valid_from as date), cast(deleted_at as date) from sa_hist_rule_versions "
         "order by 1"
     ) == sorted([(JAPAN, 1, DAY1, None), *((sid, 1, DAY1, DAY3 if sid == removed else None) for sid in stage_ids)])
     assert world.query("select segment_id, change_type, version from sa_rule_changes") == [(removed, "deletion", 1)]
@@ -117,7 +117,7 @@ def test_stage_segments_of_an_unreadable_funnel_keep_their_history(tmp_path) -> 
                                  (removed, "p1", DAY1, None), (removed, "p2", DAY1, None)])
     assert world.query(
         "select segment_id, profile_id, cast(dbt_valid_from as date), cast(dbt_valid_to as date) "
-        "from snp_segment_membership order by 1, 2"
+        "from sa_snp_segment_membership order by 1, 2"
     ) == sorted([(JAPAN, "p1", DAY1, None), (JAPAN, "p2", DAY1, None),
                  (removed, "p1", DAY1, DAY3), (removed, "p2", DAY1, DAY3)])
 
@@ -144,10 +144,10 @@ def test_stages_of_a_journey_whose_statistics_are_lost_keep_their_history(tmp_pa
         world.run_day(DAY2)
         problems_day2 = world.query("select problems from cdp_landing__pull_runs where run_date = date '2026-05-02'")
         landed_day2 = world.query("select count(*) from cdp_landing__segments where segment_kind = 'journey_stage'")
-        versions_day2 = world.query("select segment_id, version, valid_to from hist_rule_versions order by 1")
+        versions_day2 = world.query("select segment_id, version, valid_to from sa_hist_rule_versions order by 1")
         state.route_overrides.clear()
         world.run_day(DAY3)
-        versions_day3 = world.query("select segment_id, version, valid_to from hist_rule_versions order by 1")
+        versions_day3 = world.query("select segment_id, version, valid_to from sa_hist_rule_versions order by 1")
 
     assert stats_day1 == [("Welcome / Entered", "journey_stage", 4)]
     # a stage has no rule, so no members of its own: its population is the API's

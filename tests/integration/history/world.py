@@ -33,8 +33,8 @@ DAY1, DAY2, DAY3, DAY4, DAY5 = (dt.date(2026, 5, d) for d in range(1, 6))
 
 # History tables compared before/after re-runs (by their warehouse names, prefix "sa").
 HISTORY_TABLES = (
-    "snp_segment_rules", "snp_segment_membership", "hist_api_populations", "hist_rule_versions",
-    "sa_rule_changes", "sa_population_daily", "hist_query_change",
+    "sa_snp_segment_rules", "sa_snp_segment_membership", "sa_hist_api_populations", "sa_hist_rule_versions",
+    "sa_rule_changes", "sa_population_daily", "sa_hist_query_change",
 )
 
 METRICS = [{"metric": "orders", "agg": "count", "agg_col_name": "1", "source": "demo_behaviors.orders",

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from orchestrate import dbt_runner
 from orchestrate.commands import RunContext, resolve_context
+from orchestrate.demo.config import demo_vars_text
 from orchestrate.demo.generate import generate
 from orchestrate.demo.load import load_trino
 from orchestrate.demo.run import _local_client, _Runner
@@ -58,7 +59,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def _context(engine: Engine, run_date: dt.date, work: Path) -> RunContext:
     import json
 
-    args = argparse.Namespace(project_dir=str(REPO_ROOT), vars_text=json.dumps(engine.vars) if engine.vars else None,
+    args = argparse.Namespace(project_dir=str(REPO_ROOT), vars_text=demo_vars_text(json.dumps(engine.vars)),
                               run_date=run_date.isoformat(), profiles_dir=None, target=engine.target)
     return resolve_context(args)
 

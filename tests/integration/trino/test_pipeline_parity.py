@@ -30,7 +30,7 @@ PROFILES = 200
 PREFIX = "segment_analytics"
 MARTS = [f"{PREFIX}_{m}" for m in ("ps_stats", "population_tracker", "population_daily", "metrics_daily",
                                    "final_metrics_table", "rule_changes")]
-SNAPSHOTS = ["snp_segment_rules", "snp_segment_membership"]
+SNAPSHOTS = [f"{PREFIX}_snp_segment_rules", f"{PREFIX}_snp_segment_membership"]
 # Not compared: ids and load times of one engine's run, and the member SQL snapshotted with each rule
 # version, which is written in the engine's own dialect (DuckDB vs Trino SQL, by design).
 ENGINE_SPECIFIC = {"dbt_scd_id", "dbt_updated_at", "fetched_at", "pull_id", "segment_sql"}

@@ -22,11 +22,17 @@ def fields_of(raw) -> list[str]:
     return [p.field for p in info.value.problems]
 
 
-def test_project_defaults_are_valid():
-    cfg = load_config(PROJECT_DIR)
+METRICS = [good_metric()]
+
+
+def with_metrics(raw: dict) -> dict:
+    return {"metrics": METRICS, **raw}
+
+
+def test_project_defaults_need_only_metrics():
+    cfg = load_config(PROJECT_DIR, cli_vars={"segment_analytics": {"metrics": METRICS}})
     assert cfg["project_prefix"] == "segment_analytics"
     assert cfg["filters"]["v5_flag"] == "both"
-    assert [m["metric"] for m in cfg["metrics"]][:3] == ["orders", "revenue", "items"]
     assert cfg["time_window"]["type"] == "interval"
 
 
@@ -89,11 +95,12 @@ def test_error_text_names_the_fix():
 
 @pytest.mark.parametrize(("given", "expected"), [(1, "v5"), (0, "v4"), ("1, 0", "both"), ("V4", "v4")])
 def test_original_v5_flag_spellings_are_accepted(given, expected):
-    assert validate_config({"filters": {"v5_flag": given}})["filters"]["v5_flag"] == expected
+    assert validate_config(with_metrics({"filters": {"v5_flag": given}}))["filters"]["v5_flag"] == expected
 
 
 def test_range_window_defaults_to_open_end():
-    cfg = validate_config({"time_window": {"type": "range", "start_date": "2026-01-01", "end_date": None}})
+    cfg = validate_config(with_metrics({"time_window": {"type": "range", "start_date": "2026-01-01",
+                                                        "end_date": None}}))
     assert cfg["time_window"]["end_date"] == "2222-02-02"
 
 
@@ -199,9 +206,9 @@ def test_filter_regex_outside_the_portable_subset_is_rejected(pattern, says):
     "\\Avip\\z", "(a|b)+", "v" * 500,
 ])
 def test_portable_filter_regex_is_accepted(pattern):
-    assert validate_config({"filters": {"ps_to_include": pattern}})["filters"]["ps_to_include"] == pattern
+    assert validate_config(with_metrics({"filters": {"ps_to_include": pattern}}))["filters"]["ps_to_include"] == pattern
 
 
 def test_escapes_are_not_upper_case_letters_but_letters_are():
-    assert validate_config({"filters": {"folders_to_include": "\\S\\P{Lu}\\D"}})
-    assert fields_of({"filters": {"folders_to_include": "\\SVip"}}) == ["filters.folders_to_include"]
+    assert validate_config(with_metrics({"filters": {"folders_to_include": "\\S\\P{Lu}\\D"}}))
+    assert fields_of(with_metrics({"filters": {"folders_to_include": "\\SVip"}})) == ["filters.folders_to_include"]

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from orchestrate.cli import main
+from orchestrate.demo.config import demo_vars_text
 from orchestrate.fake_api.insights_routes import insights_state
 from orchestrate.fake_api.server import FakeApiServer
 from orchestrate.fake_api.state import FakeState
@@ -42,7 +43,8 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def _argv(server, profiles, *extra: str) -> list[str]:
     return ["publish", "--target", "duckdb", "--api-url", server.url, "--max-rps", "0",
-            "--project-dir", str(PACKAGE_ROOT), "--profiles-dir", str(profiles), *extra]
+            "--project-dir", str(PACKAGE_ROOT), "--profiles-dir", str(profiles), "--vars", demo_vars_text(),
+            *extra]
 
 
 def test_publish_command_creates_then_updates(setup, capsys):
