@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -128,40 +128,32 @@ def run_dbt(args: list[str], *, project_dir: Path | str, profiles_dir: Path | st
 
 
 @contextlib.contextmanager
-def extra_env(values: dict[str, str] | None) -> Iterator[None]:
-    """Set `values` in the environment for the block, restoring what was there afterwards."""
+def extra_env(values: Mapping[str, str | None] | None) -> Iterator[None]:
+    """Set `values` in the environment for the block (None: unset), restoring what was there afterwards."""
     values = dict(values or {})
     previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
+    _set_env(values)
     try:
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_env(previous)
 
 
-@contextlib.contextmanager
-def _run_date_env(run_date: Any) -> Iterator[None]:
+def _set_env(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def _run_date_env(run_date: Any) -> contextlib.AbstractContextManager[None]:
     """Pass the run date as SEGMENT_ANALYTICS_RUN_DATE (read at execution by `sa_run_date()`).
 
     A --vars value that changes every day would make dbt re-parse the whole project on every run;
     an environment variable read only at execution keeps partial parsing.
     """
-    previous = os.environ.get(RUN_DATE_ENV)
-    if run_date is None:
-        os.environ.pop(RUN_DATE_ENV, None)
-    else:
-        os.environ[RUN_DATE_ENV] = str(run_date)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(RUN_DATE_ENV, None)
-        else:
-            os.environ[RUN_DATE_ENV] = previous
+    return extra_env({RUN_DATE_ENV: None if run_date is None else str(run_date)})
 
 
 def _secret_vars(key: str) -> dict[str, str]:
@@ -174,22 +166,11 @@ def _secret_vars(key: str) -> dict[str, str]:
     return values
 
 
-@contextlib.contextmanager
-def dbt_secret_env() -> Iterator[None]:
+def dbt_secret_env() -> contextlib.AbstractContextManager[None]:
     """Expose TD_API_KEY to dbt as DBT_ENV_SECRET_TD_API_KEY (what the td profile reads) and as
     scrub-only DBT_ENV_SECRET_* variables, so dbt prints and logs it as *****; restore afterwards."""
     key = os.environ.get(API_KEY_ENV) or ""
-    values = _secret_vars(key) if key else {}
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    return extra_env(_secret_vars(key) if key else {})
 
 
 def release_duckdb() -> None:

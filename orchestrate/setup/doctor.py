@@ -309,15 +309,10 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if run_doctor(args).failed else 0
 
 
-def register(subparsers: Any, *, common: Callable[[argparse.ArgumentParser], None] | None = None,
-             api: Callable[..., None] | None = None) -> argparse.ArgumentParser:
+def register(subparsers: Any, *, common: Callable[[argparse.ArgumentParser], None],
+             api: Callable[..., None]) -> argparse.ArgumentParser:
     """Add `doctor` to the CLI (common: the CLI's --project-dir/--profiles-dir/--target/--vars
-    helper; api: its --region/--api-url helper; both default to orchestrate.cli's)."""
-    if common is None or api is None:
-        from orchestrate import cli
-
-        common = common or cli._common
-        api = api or cli._api
+    helper; api: its --region/--api-url helper)."""
     parser = subparsers.add_parser("doctor", help="check the key, region, API, warehouse, behaviour tables "
                                                   "and freshness; print what to fix")
     common(parser)

@@ -372,14 +372,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: Any, *, common: Callable[[argparse.ArgumentParser], None] | None = None,
-             api: Callable[..., None] | None = None) -> argparse.ArgumentParser:
-    """Add `init` to the CLI (common / api: the CLI's argument helpers, default orchestrate.cli's)."""
-    if common is None or api is None:
-        from orchestrate import cli
-
-        common = common or cli._common
-        api = api or cli._api
+def register(subparsers: Any, *, common: Callable[[argparse.ArgumentParser], None],
+             api: Callable[..., None]) -> argparse.ArgumentParser:
+    """Add `init` to the CLI (common / api: the CLI's argument helpers)."""
     parser = subparsers.add_parser("init", help="write a starting `segment_analytics:` vars block and a "
                                                 "behaviour sources YAML from the account's parent segments")
     common(parser)

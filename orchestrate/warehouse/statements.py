@@ -187,3 +187,29 @@ class StatementLandingWriter(LandingWriter):
         statements.extend(insert_sql(self.target(PULL_RUNS), PULL_RUNS, [row_values(PULL_RUNS, row)], self.dialect))
         for sql in statements:
             self.run(sql)
+
+
+class DbapiStatementWriter(StatementLandingWriter):
+    """A statement writer over one DBAPI connection, `self.params.connect()`, opened on first use
+    (the Trino and Treasure Data writers: both reach the server as the dbt target does)."""
+
+    params: Any
+    _conn: Any = None
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            self._conn = self.params.connect()
+        return self._conn
+
+    def execute(self, sql: str) -> list[tuple[Any, ...]]:
+        cursor = self._connection().cursor()
+        try:
+            cursor.execute(sql)
+            return [tuple(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 from orchestrate.http import ApiError, HttpClient, HttpPolicy, register_secret
 from orchestrate.warehouse.base import TargetError
 from orchestrate.warehouse.credentials import TrinoParams
-from orchestrate.warehouse.statements import StatementLandingWriter
+from orchestrate.warehouse.statements import DbapiStatementWriter
 
 log = logging.getLogger("segment_analytics")
 
@@ -82,7 +82,7 @@ def ensure_td_target_database(profile_target: dict[str, Any], schema: str | None
     return ensure_td_database(api_url or td_api_url_for_trino_host(params.host), td_api_key(params), params.schema)
 
 
-class TdLandingWriter(StatementLandingWriter):
+class TdLandingWriter(DbapiStatementWriter):
     """Lands into the TD database `database` (the dbt td target's schema, or `landing_schema`).
 
     `endpoint`: the TD API base URL of the account's region, where a missing database is created;
@@ -117,24 +117,6 @@ class TdLandingWriter(StatementLandingWriter):
         else:
             super().ensure_schema()
         self._database_ready = True
-
-    def _connection(self) -> Any:
-        if self._conn is None:
-            self._conn = self.params.connect()
-        return self._conn
-
-    def execute(self, sql: str) -> list[tuple[Any, ...]]:
-        cursor = self._connection().cursor()
-        try:
-            cursor.execute(sql)
-            return [tuple(r) for r in cursor.fetchall()]
-        finally:
-            cursor.close()
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
     def __repr__(self) -> str:
         return f"TdLandingWriter(endpoint={self.endpoint!r}, database={self.schema!r})"

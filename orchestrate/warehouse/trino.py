@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrate.warehouse.credentials import TrinoParams
-from orchestrate.warehouse.statements import StatementLandingWriter
+from orchestrate.warehouse.statements import DbapiStatementWriter
 
 
-class TrinoLandingWriter(StatementLandingWriter):
+class TrinoLandingWriter(DbapiStatementWriter):
     """Lands into `catalog.schema` of a Trino server.
 
     Built by `for_target` from the dbt target (`from_params`, every auth method); the keyword form
@@ -47,24 +47,6 @@ class TrinoLandingWriter(StatementLandingWriter):
     def from_params(cls, params: TrinoParams) -> TrinoLandingWriter:
         return cls(host=params.host, port=params.port, user=params.user or "", catalog=params.catalog,
                    schema=params.schema, http_scheme=params.http_scheme, params=params)
-
-    def _connection(self) -> Any:
-        if self._conn is None:
-            self._conn = self.params.connect()
-        return self._conn
-
-    def execute(self, sql: str) -> list[tuple[Any, ...]]:
-        cursor = self._connection().cursor()
-        try:
-            cursor.execute(sql)
-            return [tuple(r) for r in cursor.fetchall()]
-        finally:
-            cursor.close()
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(host={self.host!r}, catalog={self.catalog!r}, schema={self.schema!r})"

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas
+import pyarrow
 
 FIRST_DAY = dt.date(2026, 8, 1)
 DAYS = 90
@@ -89,8 +89,8 @@ def _create(conn: Any, table: str, columns: list[tuple[str, str]], rows: list[tu
     cols = ", ".join(f"{_ident(c)} {t}" for c, t in columns)
     conn.execute(f"create or replace table {_ident(table)} ({cols})")
     if rows:
-        # One DataFrame insert: row-by-row executemany is far too slow on a DuckDB file.
-        frame = pandas.DataFrame(rows, columns=[c for c, _ in columns])
+        # One Arrow insert: row-by-row executemany is far too slow on a DuckDB file.
+        frame = pyarrow.table({name: [row[i] for row in rows] for i, (name, _) in enumerate(columns)})
         conn.register("_fixture_rows", frame)
         try:
             conn.execute(f"insert into {_ident(table)} select * from _fixture_rows")

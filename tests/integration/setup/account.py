@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from orchestrate.cli import build_parser
 from orchestrate.fake_api.server import FakeApiServer
 from orchestrate.fake_api.state import FakeState
 from orchestrate.pull import run_pull
@@ -110,12 +111,8 @@ class SetupWorld:
 
 
 def parse(command: str, argv: list[str]) -> argparse.Namespace:
-    """The sub-command's parser, as the CLI registers it."""
-    parser = argparse.ArgumentParser(prog="segment-analytics")
-    sub = parser.add_subparsers(dest="command", required=True)
-    doctor.register(sub)
-    init_project.register(sub)
-    return parser.parse_args([command, *argv])
+    """The sub-command's arguments, parsed by the CLI's own parser."""
+    return build_parser().parse_args([command, *argv])
 
 
 def line(lines: list[str], name: str) -> str:
