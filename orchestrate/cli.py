@@ -87,8 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.cmd_run)
 
     p = sub.add_parser("demo", help="build a synthetic account into DuckDB end to end (nothing leaves the machine)")
-    p.add_argument("--duckdb", help="DuckDB file (default: $SEGMENT_ANALYTICS_DUCKDB or ./segment_analytics.duckdb)")
-    p.add_argument("--workdir", help="folder for the demo's profiles, logs and report (default: ./demo_output)")
+    p.add_argument("--duckdb", help="DuckDB file (default: $SEGMENT_ANALYTICS_DUCKDB, else "
+                                       "segment_analytics.duckdb in the project folder)")
+    p.add_argument("--workdir", help="folder for the demo's profiles, logs and report "
+                                         "(default: demo_output in the project folder)")
     p.add_argument("--days", type=int, default=None, help="number of simulated run days")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     p.set_defaults(func=commands.cmd_demo)

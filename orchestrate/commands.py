@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from orchestrate.config import load_config, parse_cli_vars
+from orchestrate.dbt_vars import package_var
 from orchestrate.project import api_key_from_env, find_project_dir, parse_run_date
 from orchestrate.setup.freshness import report_after_run
+from orchestrate.warehouse.td_mode import setting_of, td_mode
 
 log = logging.getLogger("segment_analytics")
 
@@ -51,6 +53,8 @@ class RunContext:
     profile: str = "segment_analytics"
     region: str | None = None  # --region, $TD_REGION, or the region of the target's Treasure Data host
     env: dict[str, str] = field(default_factory=dict)  # set while dbt runs (TD_PRESTO_HOST from the region)
+    # Treasure Data mode as dbt decides it (orchestrate/warehouse/td_mode.py); None: from the connection
+    td_mode: bool | None = None
 
     @property
     def dbt_vars(self) -> dict[str, Any]:
@@ -86,9 +90,10 @@ def resolve_context(args: argparse.Namespace) -> RunContext:
     config = load_config(project_dir, cli_vars=cli_vars)
     run_date = parse_run_date(getattr(args, "run_date", None) or _cli_run_date(cli_vars))
     resolved = resolve_target_of(args, project_dir)
+    setting = setting_of({"td_mode": package_var(project_dir, "td_mode", cli_vars)}, config)
     return RunContext(project_dir, resolved.profiles_dir, resolved.target, resolved.output, config, run_date,
                       {k: v for k, v in cli_vars.items() if k != "run_date"}, profile=resolved.profile,
-                      region=resolved.region, env=resolved.env)
+                      region=resolved.region, env=resolved.env, td_mode=td_mode(resolved.output, setting))
 
 
 def _cli_run_date(cli_vars: dict[str, Any]) -> str | None:
@@ -115,7 +120,7 @@ def pull(ctx: RunContext, *, region: str | None, api_url: str | None, max_rps: f
 
     client = CdpClient.for_region(region=region or ctx.region, api_url=api_url,
                                   api_key=api_key or api_key_from_env(), max_rps=max_rps)
-    writer = for_target(ctx.target_profile, ctx.config.get("landing_schema"))
+    writer = for_target(ctx.target_profile, ctx.config.get("landing_schema"), td_mode=ctx.td_mode)
     try:
         return run_pull(client=client, writer=writer, config=ctx.config, run_date=ctx.run_date,
                         sql_source=ctx.config["segment_sql_source"], dialect=ctx.dialect)

@@ -11,13 +11,15 @@ from orchestrate.warehouse.td_mode import is_td_connection, is_td_host
 __all__ = ["LandingBatch", "LandingWriter", "TargetError", "WarehouseError", "connect", "for_target"]
 
 
-def for_target(profile_target: dict[str, Any], landing_schema: str | None = None) -> LandingWriter:
+def for_target(profile_target: dict[str, Any], landing_schema: str | None = None, *,
+               td_mode: bool | None = None) -> LandingWriter:
     """A writer for a dbt profile output dict (`type: duckdb` or `type: trino`), connected with the
     same credentials dbt uses (orchestrate/warehouse/credentials.py).
 
-    A Treasure Data connection (orchestrate/warehouse/td_mode.py) gets the TD writer, which creates
-    a missing TD database through the region's TD API; any other trino output the Trino writer.
-    `landing_schema` overrides the schema.
+    In Treasure Data mode (`td_mode`: the effective setting, decided as dbt decides it; None: the
+    connection decides, orchestrate/warehouse/td_mode.py) a trino output gets the TD writer, which
+    creates a missing TD database through the region's TD API; any other trino output the Trino
+    writer. `landing_schema` overrides the schema.
     """
     from orchestrate.warehouse.credentials import duckdb_params, trino_params
 
@@ -29,7 +31,7 @@ def for_target(profile_target: dict[str, Any], landing_schema: str | None = None
         return DuckDbLandingWriter(params.path, params.schema, settings=params.settings)
     if kind == "trino":
         params = trino_params(profile_target, landing_schema)
-        if is_td_connection(profile_target):
+        if is_td_connection(profile_target) if td_mode is None else td_mode:
             from orchestrate.regions import td_api_url_for_trino_host
             from orchestrate.warehouse.td import TdLandingWriter, td_api_key
 

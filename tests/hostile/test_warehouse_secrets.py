@@ -107,9 +107,9 @@ def _assert_staging_is(workspace: DbtWorkspace, batch) -> None:  # noqa: ANN001
     want = expected(batch)
     for table in REPLACED:
         model = table.replace("cdp_landing__", "stg_cdp__")
-        got = workspace.query(f"select pull_id, count(*) from main.{model} group by 1")
+        got = workspace.query(f"select pull_id, count(*) from main.sa_{model} group by 1")  # prefix sa
         assert got == [(batch.pull_id, len(want[table]))], (model, got)
-    names = sorted(r[0] for r in workspace.query("select segment_name from main.stg_cdp__segments"))
+    names = sorted(r[0] for r in workspace.query("select segment_name from main.sa_stg_cdp__segments"))
     assert names == sorted(r["segment_name"] for r in batch.segments)
 
 

@@ -204,3 +204,28 @@ def test_the_run_context_carries_the_region_to_the_cdp_client_and_the_host_to_db
     assert ctx.dbt_options["profile"] == "acme" and ctx.dbt_options["target"] == "td_eu"
     client = CdpClient.for_region(region=ctx.region, api_url=None, api_key=KEY, max_rps=None)
     assert client.http.base_url == "https://api-cdp.eu01.treasuredata.com"
+
+
+@pytest.mark.parametrize(("target", "setting", "expected"), [
+    ("plain", None, False), ("plain", "true", True), ("td_eu", None, True), ("td_eu", "false", False),
+    ("proxy", None, True),  # not a TD host, but catalog `td`
+])
+def test_the_landing_writer_follows_the_td_mode_dbt_uses(tmp_path: Path, target: str, setting: str | None,
+                                                         expected: bool) -> None:
+    """`td_mode` true/false (here the top-level var) decides the landing writer as it decides dbt's SQL;
+    unset, the connection decides (a Treasure Data host or catalog `td`: TD mode)."""
+    from orchestrate.warehouse import for_target
+    from orchestrate.warehouse.td import TdLandingWriter
+
+    td = dict(EXAMPLE["segment_analytics"]["outputs"]["td"])
+    plain = {"type": "trino", "method": "none", "host": "127.0.0.1", "port": 8080, "user": "analyst",
+             "database": "iceberg", "schema": "analytics", "http_scheme": "http"}
+    host = _host(tmp_path, outputs={"plain": plain, "td_eu": td,
+                                    "proxy": {**td, "host": "trino-proxy.internal", "http_scheme": "http"}})
+    vars_text = METRIC_VARS[:-1] + (f", td_mode: {setting}}}" if setting else "}")
+    args = cli.build_parser().parse_args(["pull", "--project-dir", str(host), "--profiles-dir", str(host),
+                                          "--target", target, "--region", "eu01", "--vars", vars_text])
+    ctx = commands.resolve_context(args)
+    assert ctx.td_mode is expected
+    writer = for_target(ctx.target_profile, td_mode=ctx.td_mode)
+    assert isinstance(writer, TdLandingWriter) is expected
