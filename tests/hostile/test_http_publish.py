@@ -9,26 +9,19 @@ cuts the answer in half: the client sees a lost answer to a write that took effe
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestrate.cli import main
-from orchestrate.demo.config import demo_vars_text
 from orchestrate.fake_api.insights_routes import insights_state
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
 from orchestrate.http import HttpClient, HttpPolicy
-from orchestrate.project import PACKAGE_ROOT
 from orchestrate.publish import PublishError, publish
 from tests.fixtures.fake_api import FAST_POLICY, TEST_API_KEY
+from tests.fixtures.publish import publish_argv, publish_cli_env
 from tests.fixtures.slow_server import drip_body, scripted
-from tests.integration.report.marts_fixture import create_report_marts
 
-ROUTES = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes"]
 MODEL_KEY = "7373/hostilemodelkeyreadonly9876"
 CREATE = r"^/reporting/datamodels$"
 BUILDS = r"^/reporting/datamodels/[0-9a-f-]+/builds$"
@@ -39,23 +32,6 @@ INSIGHTS = {
     "change_schema_cols": {"date": ["event_date", "run_date", "date"]},
     "join_relations": [],
 }
-
-
-@pytest.fixture(scope="module")
-def marts():
-    conn = duckdb.connect()
-    create_report_marts(conn)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture()
-def server():
-    fake = FakeApiServer(FakeState(), route_modules=ROUTES).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 def _publish(server_or_url, marts, tmp_path: Path, *, policy: HttpPolicy = FAST_POLICY, **kwargs):
@@ -175,21 +151,9 @@ def test_publish_against_a_dripping_api_stops_within_the_budget(marts, tmp_path)
 
 @pytest.fixture()
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server):
-    db = tmp_path / "marts.duckdb"
-    conn = duckdb.connect(str(db))
-    create_report_marts(conn)
-    conn.close()
-    profiles = tmp_path / "profiles"
-    profiles.mkdir()
-    shutil.copyfile(PACKAGE_ROOT / "profiles.yml.example", profiles / "profiles.yml")
-    monkeypatch.setenv("SEGMENT_ANALYTICS_DUCKDB", str(db))
-    monkeypatch.setenv("SEGMENT_ANALYTICS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("TD_API_KEY", TEST_API_KEY)
-    monkeypatch.setenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY", MODEL_KEY)
+    profiles = publish_cli_env(tmp_path, monkeypatch, MODEL_KEY)
     monkeypatch.setattr("orchestrate.insights.client.LOOKUP_WAIT", 0.0)
-    argv = ["publish", "--target", "duckdb", "--api-url", server.url, "--max-rps", "0",
-            "--project-dir", str(PACKAGE_ROOT), "--profiles-dir", str(profiles), "--vars", demo_vars_text()]
-    return argv
+    return publish_argv(server.url, profiles)
 
 
 def test_neither_key_is_in_any_output_log_or_file(cli, server, tmp_path, capsys, caplog):

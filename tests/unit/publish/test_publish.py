@@ -5,18 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestrate.fake_api.insights_routes import insights_state
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
 from orchestrate.http import HttpClient
 from orchestrate.publish import PublishError, publish, run_build
 from tests.fixtures.fake_api import FAST_POLICY, TEST_API_KEY
-from tests.integration.report.marts_fixture import create_report_marts
 
-ROUTES = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes"]
 MODEL_KEY = "4242/modelkeyreadsonlythemarts0123"
 INSIGHTS = {
     "model_name": "segment_analytics",
@@ -26,23 +21,6 @@ INSIGHTS = {
                            "bigint": ["version"]},
     "join_relations": [["population_tracker.segment_id", "final_metrics_table.segment_id"]],
 }
-
-
-@pytest.fixture(scope="module")
-def marts():
-    conn = duckdb.connect()
-    create_report_marts(conn)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture()
-def server():
-    fake = FakeApiServer(FakeState(), route_modules=ROUTES).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture()

@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestrate.cli import main
-from orchestrate.demo.config import demo_vars_text
 from orchestrate.fake_api.insights_routes import insights_state
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
-from orchestrate.project import PACKAGE_ROOT
 from tests.fixtures.fake_api import TEST_API_KEY
-from tests.integration.report.marts_fixture import create_report_marts
+from tests.fixtures.publish import publish_argv, publish_cli_env, start_insights_server
 
-ROUTES = ["orchestrate.fake_api.cdp_routes", "orchestrate.fake_api.insights_routes"]
 MODEL_KEY = "5151/climodelkeyreadsmartsonly42"
 
 
 @pytest.fixture()
 def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    db = tmp_path / "marts.duckdb"
-    conn = duckdb.connect(str(db))
-    create_report_marts(conn)
-    conn.close()
-    profiles = tmp_path / "profiles"
-    profiles.mkdir()
-    shutil.copyfile(PACKAGE_ROOT / "profiles.yml.example", profiles / "profiles.yml")
-    monkeypatch.setenv("SEGMENT_ANALYTICS_DUCKDB", str(db))
-    monkeypatch.setenv("SEGMENT_ANALYTICS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("TD_API_KEY", TEST_API_KEY)
-    monkeypatch.setenv("SEGMENT_ANALYTICS_INSIGHTS_MODEL_KEY", MODEL_KEY)
-    server = FakeApiServer(FakeState(), route_modules=ROUTES).start()
+    profiles = publish_cli_env(tmp_path, monkeypatch, MODEL_KEY)
+    server = start_insights_server()
     try:
         yield server, profiles, tmp_path
     finally:
@@ -42,9 +25,7 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def _argv(server, profiles, *extra: str) -> list[str]:
-    return ["publish", "--target", "duckdb", "--api-url", server.url, "--max-rps", "0",
-            "--project-dir", str(PACKAGE_ROOT), "--profiles-dir", str(profiles), "--vars", demo_vars_text(),
-            *extra]
+    return publish_argv(server.url, profiles, *extra)
 
 
 def test_publish_command_creates_then_updates(setup, capsys):
