@@ -11,10 +11,10 @@ export DO_NOT_TRACK := 1
 
 .PHONY: venv demo test lint trino-fetch trino-up trino-down bench docs clean
 
-$(BIN)/segment-analytics: pyproject.toml constraints.txt
+$(BIN)/segment-analytics: pyproject.toml sandbox/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]' -e ./sandbox
 	@touch $@
 
 venv: $(BIN)/segment-analytics
@@ -23,7 +23,9 @@ demo: venv
 	$(BIN)/segment-analytics demo
 
 lint: venv
-	$(BIN)/ruff check orchestrate tests bench scripts
+	$(BIN)/ruff check orchestrate sandbox tests bench scripts
+	$(BIN)/python scripts/check_layers.py
+	$(BIN)/python scripts/generate_config_macro.py --check
 
 trino-fetch: venv
 	$(BIN)/python scripts/trino_server.py fetch
@@ -43,7 +45,7 @@ bench: venv
 	$(BIN)/python -m bench.run $(if $(SIZE),--size $(SIZE),)
 
 docs: venv
-	$(BIN)/segment-analytics docs --serve --vars "$$($(BIN)/python -m orchestrate.demo.config)"
+	$(BIN)/segment-analytics docs --serve --vars "$$($(BIN)/python -m segment_analytics_sandbox.demo.config)"
 
 clean:
 	rm -rf target logs .pytest_cache segment_analytics.duckdb report

@@ -12,15 +12,16 @@ import duckdb
 
 from bench.events import create_customers, insert_events
 from bench.landing import land
-from bench.segments import make_segments
 from bench.sizes import Size
+from bench.workload import AUDIENCE_SCHEMA
+from segment_analytics_sandbox.synthetic.segments import make_segments
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 _META_TABLE = "main.bench_meta"
 # Bump EVENTS_VERSION when customers or behaviour tables change, LANDING_VERSION when only the
 # landing tables do (then the events are kept and the landing is rewritten).
 EVENTS_VERSION = 1
-LANDING_VERSION = 2
+LANDING_VERSION = 3
 
 
 def _fingerprint(size: Size) -> dict[str, Any]:
@@ -62,7 +63,7 @@ def _reland(path: Path, size: Size) -> None:
                              "where table_schema = 'main' and table_name like 'cdp_landing__%'").fetchall()
         for (name,) in tables:
             con.execute(f'drop table "main"."{name}"')
-    land(path, make_segments(size.segments, size.seed), size.run_date)
+    land(path, make_segments(size.segments, size.seed, AUDIENCE_SCHEMA), size.run_date)
     _write_meta(path, size)
 
 
@@ -83,7 +84,7 @@ def generate(size: Size, directory: Path = RESULTS_DIR, force: bool = False) -> 
     with duckdb.connect(str(tmp)) as con:
         create_customers(con, size)
         insert_events(con, size, size.first_day, size.days, create=True)
-    land(tmp, make_segments(size.segments, size.seed), size.run_date)
+    land(tmp, make_segments(size.segments, size.seed, AUDIENCE_SCHEMA), size.run_date)
     _write_meta(tmp, size)
     tmp.replace(path)
     print(f"generated {path.name} in {time.perf_counter() - started:.1f}s", flush=True)
@@ -98,5 +99,5 @@ def add_new_day(db: Path, size: Size) -> dt.date:
     with duckdb.connect(str(db)) as con:
         insert_events(con, size, size.run_date, 1, create=False)
     new_run_date = size.run_date + dt.timedelta(days=1)
-    land(db, make_segments(size.segments, size.seed), new_run_date)
+    land(db, make_segments(size.segments, size.seed, AUDIENCE_SCHEMA), new_run_date)
     return new_run_date

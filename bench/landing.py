@@ -15,8 +15,8 @@ from pathlib import Path
 
 import duckdb
 
-from bench.segments import SyntheticSegment, canonical_json, folder_ids
 from bench.workload import AUDIENCE_SCHEMA, PS_ID
+from segment_analytics_sandbox.synthetic.segments import SyntheticSegment, canonical_json, folder_ids
 
 PS_NAME = "Bench Parent Segment"
 ROOT_FOLDER_ID = "4999"

@@ -41,8 +41,8 @@ from typing import Any
 import duckdb
 
 from bench.events import epoch
-from bench.segments import sql_literal
 from bench.workload import PROFILE_ID, TABLES, TIME_COL, BehaviorTable
+from segment_analytics_sandbox.synthetic.segments import sql_literal
 
 SCHEMA = "sa_lite"
 PREFIX = "sa_lite"

@@ -20,7 +20,17 @@ from pathlib import Path
 PACKAGE = "segment_analytics_dbt"
 DISTRIBUTION = "segment-analytics"
 MARKER = "dbt_project.yml"
+STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
 _CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def default_state_dir() -> Path:
+    """Where generated files live: $SEGMENT_ANALYTICS_STATE_DIR, else ~/.cache/segment-analytics."""
+    given = os.environ.get(STATE_DIR_ENV)
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "segment-analytics"
 
 
 def bundled_project_root() -> Path:
@@ -50,8 +60,6 @@ def runnable_project_dir(state_dir: Path | None = None) -> Path:
     if root == _CHECKOUT:
         return root
     if state_dir is None:
-        from orchestrate.dbt_runner import default_state_dir
-
         state_dir = default_state_dir()
     target = Path(state_dir) / "project" / f"{_version()}-{_digest(root)}"
     if (target / MARKER).is_file():

@@ -5,6 +5,10 @@ Every command runs against a dbt project and its profile as dbt would (`--projec
 takes `--vars` (YAML or JSON, merged over the project's vars) and `--region` (the Treasure Data
 site: CDP API and Trino host). The configuration is validated before anything runs. The API key
 comes from TD_API_KEY only.
+
+Every error of the project is a `SegmentAnalyticsError` (orchestrate/errors.py) whose message is
+written for people: it is printed, redacted, without a traceback. Anything else is a bug, reported
+as one redacted line (the traceback with SEGMENT_ANALYTICS_DEBUG=1 or --verbose).
 """
 
 from __future__ import annotations
@@ -15,17 +19,22 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, entry_points, version
 from typing import Any
 
 from orchestrate import commands
-from orchestrate.config import ConfigError
+from orchestrate.errors import SegmentAnalyticsError, UsageError
 from orchestrate.http import redact, register_secret
-from orchestrate.project import API_KEY_ENV, UsageError
+from orchestrate.project import API_KEY_ENV
+from orchestrate.publish import MODEL_KEY_ENV
+from orchestrate.setup import doctor, init_project
 
 log = logging.getLogger("segment_analytics")
 
 DEBUG_ENV = "SEGMENT_ANALYTICS_DEBUG"  # =1: an unexpected error prints its (redacted) traceback
 _MAX_MESSAGE = 500
+
+PLUGIN_GROUP = "segment_analytics.commands"  # entry points: register(sub, common=, api=)
 
 REGIONS = ("us01", "jp01", "eu01", "ap02", "ap03")
 
@@ -56,8 +65,6 @@ def _api(parser: argparse.ArgumentParser, what: str = "CDP API") -> None:
 
 def package_version() -> str:
     """The installed package's version (package metadata)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("segment-analytics")
     except PackageNotFoundError:
@@ -85,15 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     _api(p)
     p.add_argument("--full-refresh", action="store_true", help="rebuild tables (history is never erased)")
     p.set_defaults(func=commands.cmd_run)
-
-    p = sub.add_parser("demo", help="build a synthetic account into DuckDB end to end (nothing leaves the machine)")
-    p.add_argument("--duckdb", help="DuckDB file (default: $SEGMENT_ANALYTICS_DUCKDB, else "
-                                       "segment_analytics.duckdb in the project folder)")
-    p.add_argument("--workdir", help="folder for the demo's profiles, logs and report "
-                                         "(default: demo_output in the project folder)")
-    p.add_argument("--days", type=int, default=None, help="number of simulated run days")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    p.set_defaults(func=commands.cmd_demo)
 
     p = sub.add_parser("report", help="write the self-contained HTML report from the marts")
     _common(p)
@@ -131,33 +129,55 @@ def build_parser() -> argparse.ArgumentParser:
                    help="apply only if the segment is still as the dry run that printed TOKEN read it")
     p.set_defaults(func=commands.cmd_rules_revert)
 
-    p = sub.add_parser("fake-api", help="serve the fake CDP + Insights API on 127.0.0.1 (tests, demos)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--state", help="JSON file with an account to serve (default: the demo account)")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    p.set_defaults(func=commands.cmd_fake_api)
-
     p = sub.add_parser("docs", help="generate dbt docs (lineage from behaviour tables to the dashboard)")
     _common(p)
     p.add_argument("--serve", action="store_true", help="serve the docs on localhost after generating them")
     p.add_argument("--port", type=int, default=8080)
     p.set_defaults(func=commands.cmd_docs)
     _setup_commands(sub)
+    _plugin_commands(sub)
     return parser
 
 
 def _setup_commands(sub: Any) -> None:
     """`doctor` and `init` (orchestrate/setup/), each adding itself with `register`."""
-    from orchestrate.setup import doctor, init_project
-
     doctor.register(sub, common=_common, api=_api)
     init_project.register(sub, common=_common, api=_api)
 
 
+SANDBOX_COMMANDS = ("demo", "fake-api")
+
+
+def _plugin_commands(sub: Any) -> None:
+    """Commands other installed packages add (entry point group `segment_analytics.commands`): the
+    sandbox of a clone adds `demo` and `fake-api`. A plugin that cannot be imported never breaks the
+    product's own commands; without the sandbox, `demo` and `fake-api` say where they come from."""
+    broken: list[str] = []
+    for entry in entry_points(group=PLUGIN_GROUP):
+        try:
+            register = entry.load()
+        except ImportError as exc:
+            broken.append(f"{entry.value} cannot be imported ({exc})")
+            continue
+        register(sub, common=_common, api=_api)
+    for name in SANDBOX_COMMANDS:
+        if name not in sub.choices:
+            p = sub.add_parser(name, help="(needs the sandbox: pip install -e sandbox in a clone)")
+            p.set_defaults(func=_needs_sandbox, plugin_problems=broken)
+
+
+def _needs_sandbox(args: argparse.Namespace) -> int:
+    found = "; ".join(args.plugin_problems)
+    raise UsageError(f"`{args.command}` comes with the sandbox, which is not installed"
+                     f"{f' ({found})' if found else ''}: in a clone of the repository run "
+                     "`pip install -e sandbox` (or `make demo`)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "func", None) is not _needs_sandbox:  # the placeholders take any arguments
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(
         level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -165,12 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], Any] = args.func
     try:
         result = func(args)
-    except (ConfigError, UsageError) as exc:
-        print(f"segment-analytics: {redact(exc)}", file=sys.stderr)
-        return 2
-    except commands.FAILURES as exc:
-        print(f"segment-analytics {args.command}: {redact(exc)}", file=sys.stderr)
-        return 1
+    except SegmentAnalyticsError as exc:  # a message written for people: no traceback
+        where = "segment-analytics" if exc.usage else f"segment-analytics {args.command}"
+        print(f"{where}: {redact(exc)}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -185,8 +203,6 @@ def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
     The traceback (with its chained exceptions) is printed only with SEGMENT_ANALYTICS_DEBUG=1 or
     --verbose, and redacted like every other message.
     """
-    from orchestrate.publish import MODEL_KEY_ENV
-
     for name in (API_KEY_ENV, MODEL_KEY_ENV):  # also when the failure came before a key was read
         register_secret(os.environ.get(name, "").strip() or None)
     text = " ".join(redact(exc).split())

@@ -35,6 +35,8 @@ from typing import Any
 import jinja2
 import yaml
 
+from orchestrate.bundled_project import default_state_dir
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http import redact, register_secret
 from orchestrate.project import API_KEY_ENV
 
@@ -43,7 +45,6 @@ log = logging.getLogger("segment_analytics")
 PROFILE_NAME = "segment_analytics"  # this project's own profile (profiles.yml.example)
 PROFILES_FILE = "profiles.yml"
 EXAMPLE_FILE = "profiles.yml.example"
-STATE_DIR_ENV = "SEGMENT_ANALYTICS_STATE_DIR"
 RUN_DATE_ENV = "SEGMENT_ANALYTICS_RUN_DATE"
 # dbt replaces the values of DBT_ENV_SECRET_* variables by ***** in everything it prints or logs.
 DBT_SECRET_KEY_ENV = "DBT_ENV_SECRET_TD_API_KEY"  # what profiles.yml.example's td target reads
@@ -51,7 +52,7 @@ SCRUB_KEY_ENV = "DBT_ENV_SECRET_SEGMENT_ANALYTICS_KEY"  # scrub-only: whichever 
 SCRUB_KEY_PART_ENV = "DBT_ENV_SECRET_SEGMENT_ANALYTICS_KEY_PART"
 
 
-class DbtFailed(RuntimeError):
+class DbtFailed(SegmentAnalyticsError, RuntimeError):
     """dbt ended with an error or failing tests; the message names what failed."""
 
     def __init__(self, message: str, failures: list[str] | None = None) -> None:
@@ -59,7 +60,7 @@ class DbtFailed(RuntimeError):
         self.failures = [redact(f) for f in (failures or [])]
 
 
-class ProfileError(ValueError):
+class ProfileError(SegmentAnalyticsError, ValueError):
     """profiles.yml is missing, malformed, or has no such target; the message says how to fix it."""
 
 
@@ -321,15 +322,6 @@ def load_profile_target(profiles_dir: Path | str, target: str | None, *, profile
     rendered.setdefault("target_name", name)
     rendered.setdefault("profile_name", profile)
     return rendered
-
-
-def default_state_dir() -> Path:
-    """Where generated files live: $SEGMENT_ANALYTICS_STATE_DIR, else ~/.cache/segment-analytics."""
-    given = os.environ.get(STATE_DIR_ENV)
-    if given:
-        return Path(given)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "segment-analytics"
 
 
 def ensure_profiles_dir(project_dir: Path | str, given: Path | str | None = None,

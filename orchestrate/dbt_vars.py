@@ -13,8 +13,8 @@ node of package `segment_analytics`, first match wins, in:
    only when the root project is another project (a host that installed this one as a package).
 
 A value found there is the whole value: dbt never merges a mapping key by key. The per-key defaults
-of `segment_analytics:` are therefore applied by this project itself (orchestrate/config.py,
-macros/config/sa_cfg.sql), over whatever mapping dbt hands over.
+of `segment_analytics:` are therefore applied by this project itself (orchestrate/config/,
+macros/config/sa_cfg.sql, both from orchestrate/config/schema.py), over whatever mapping dbt hands over.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ from typing import Any
 
 import yaml
 
+from orchestrate.errors import SegmentAnalyticsError
+
 PACKAGE_NAME = "segment_analytics"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 MISSING: Any = object()
 
 
-class VarsFileError(ValueError):
+class VarsFileError(SegmentAnalyticsError, ValueError):
     """A dbt_project.yml whose `vars:` cannot be read."""
 
 

@@ -45,9 +45,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from orchestrate import clients
 from orchestrate.cdp import client as cdp_client
 from orchestrate.cdp.canonical import canonical_json, rule_hash
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http import ApiError
+from orchestrate.warehouse import connect
 
 QueryFn = Callable[[str], list[dict[str, Any]]]
 
@@ -57,7 +60,7 @@ VERSIONS_RELATION = "hist_rule_versions"
 LANDED_SEGMENTS_RELATION = "stg_cdp__segments"
 LANDED_PARENT_SEGMENTS_RELATION = "stg_cdp__parent_segments"
 LANDED_FOLDERS_RELATION = "stg_cdp__folders"
-DEFAULT_PREFIX = "segment_analytics"  # `project_prefix`'s default (orchestrate/config.py)
+DEFAULT_PREFIX = "segment_analytics"  # `project_prefix`'s default (orchestrate/config/)
 
 _VERSION_COLUMNS = (
     "segment_id", "version", "ps_id", "segment_name", "api_version", "rule_json", "rule_conditions",
@@ -66,7 +69,7 @@ _VERSION_COLUMNS = (
 )
 
 
-class HistoryError(Exception):
+class HistoryError(SegmentAnalyticsError):
     """A request the history commands cannot serve; the message names the argument and the fix."""
 
 
@@ -302,7 +305,7 @@ def load_versions(conn_or_query_fn: Any, segment: str, *, schema: str | None = N
 
 
 # ----------------------------------------------------------------------------------------------
-# diff (the same rules as models/history/hist_rule_changes.sql)
+# diff (the same rules as models/marts/fct_segment_rule_changes.sql)
 
 
 def _parse_lines(conditions: str) -> list[tuple[int, str, str, str]]:
@@ -673,21 +676,17 @@ def _schema_of(ctx: Any) -> str | None:
 
 
 def print_history(ctx: Any, segment: str) -> RuleHistory:
-    from orchestrate.warehouse import connect
-
     with connect(ctx.target_profile) as conn:
-        result = rule_history(conn, segment, schema=_schema_of(ctx), prefix=ctx.config["project_prefix"])
+        result = rule_history(conn, segment, schema=_schema_of(ctx), prefix=ctx.config.project_prefix)
     print(result.text())
     return result
 
 
 def print_diff(ctx: Any, segment: str, *, from_version: int | None = None,
                to_version: int | None = None) -> RuleDiff:
-    from orchestrate.warehouse import connect
-
     with connect(ctx.target_profile) as conn:
         result = rule_diff(conn, segment, from_version, to_version, schema=_schema_of(ctx),
-                           prefix=ctx.config["project_prefix"])
+                           prefix=ctx.config.project_prefix)
     print(result.text())
     return result
 
@@ -695,13 +694,9 @@ def print_diff(ctx: Any, segment: str, *, from_version: int | None = None,
 def revert_from_context(ctx: Any, segment: str, *, to_version: int, yes: bool, region: str | None = None,
                         api_url: str | None = None, max_rps: float | None = None,
                         expect_state: str | None = None) -> RevertResult:
-    from orchestrate.cdp.client import CdpClient
-    from orchestrate.project import api_key_from_env
-    from orchestrate.warehouse import connect
-
-    client = CdpClient.for_region(region=region, api_url=api_url, api_key=api_key_from_env(), max_rps=max_rps)
+    client = clients.cdp_client(clients.ApiOptions(region=region, api_url=api_url, max_rps=max_rps))
     with connect(ctx.target_profile) as conn:
         result = revert(client, conn, segment, to_version, yes, schema=_schema_of(ctx), expect_state=expect_state,
-                        prefix=ctx.config["project_prefix"])
+                        prefix=ctx.config.project_prefix)
     print(result.text())
     return result

@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http_deadline import DeadlineAdapter, deadline
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class HttpPolicy:
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
-class ApiError(Exception):
+class ApiError(SegmentAnalyticsError):
     """A request that failed for good; the message says what to fix and never holds the key."""
 
     def __init__(
@@ -110,7 +111,7 @@ class ApiError(Exception):
         self.may_have_applied = may_have_applied
 
 
-class RetryableError(Exception):
+class RetryableError(SegmentAnalyticsError):
     """One failed attempt (internal). `reached_server`: the server may have acted on the request."""
 
     def __init__(self, message: str, retry_after: float | None = None, *, reached_server: bool = True,

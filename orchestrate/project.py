@@ -7,13 +7,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from orchestrate.bundled_project import bundled_project_root, runnable_project_dir
+from orchestrate.errors import UsageError
+
+__all__ = ["API_KEY_ENV", "PACKAGE_ROOT", "UsageError", "api_key_from_env", "find_project_dir", "parse_run_date"]
 
 PACKAGE_ROOT = bundled_project_root()  # the shipped dbt project: this checkout, or the installed copy
 API_KEY_ENV = "TD_API_KEY"
-
-
-class UsageError(ValueError):
-    """A command-line mistake; the message says how to fix it."""
 
 
 def find_project_dir(given: str | os.PathLike[str] | None = None) -> Path:

@@ -11,27 +11,27 @@ Two keys, never mixed up:
   builds it with, is required: a dedicated key of a user who can only read the marts' database. Publish
   stops before any request when it is missing or when it is the publishing key, and redacts it
   everywhere. The API steps (lookup before re-sending a create or a build) are in
-  `orchestrate.insights.client`.
+  `orchestrate.insights.client`; the TD API client is built by `orchestrate.clients`, and
+  `orchestrate.pipeline.publish` runs a publish for a run context.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestrate.config import Insights
 from orchestrate.http import HttpClient, register_secret
 from orchestrate.insights.client import DATAMODELS, DESCRIPTION, InsightsApi, PublishError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DATAMODELS", "PublishError", "publish", "publish_from_context"]
+__all__ = ["DATAMODELS", "PublishError", "publish"]
 
 INSIGHTS_GUIDANCE_BYTES = 4 * 1024**3
 WARN_FRACTION = 0.8
@@ -308,41 +308,12 @@ def _remembered_oid(path: Path | None, host: str, model_name: str) -> str | None
     return str(entry["oid"]) if isinstance(entry, dict) and entry.get("oid") else None
 
 
-# --------------------------------------------------------------------------- API steps
-
-
-def find_model(client: HttpClient, name: str, remembered: str | None, say: Callable[[str], None] = print) -> str | None:
-    """The oid of the model called `name` (see InsightsApi.find_model)."""
-    return InsightsApi(client, say=say).find_model(name, remembered)
-
-
-def share_model(client: HttpClient, oid: str, emails: Sequence[str]) -> None:
-    """PUT the full list of users the model is shared with (the API replaces the list)."""
-    InsightsApi(client).share_model(oid, emails)
-
-
-def run_build(
-    client: HttpClient,
-    oid: str,
-    *,
-    poll_interval: float,
-    timeout: float,
-    say: Say,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-    lookup_wait: float | None = None,
-) -> tuple[str, str]:
-    """Start a full build and poll it until it finishes; (build oid, final status)."""
-    api = InsightsApi(client, say=say, sleep=sleep, lookup_wait=lookup_wait)
-    return api.run_build(oid, poll_interval=poll_interval, timeout=timeout, sleep=sleep, clock=clock)
-
-
 # --------------------------------------------------------------------------- the whole publish
 
 
 def publish(
     client_http: HttpClient,
-    config_insights: dict[str, Any],
+    config_insights: Insights | Mapping[str, Any],
     warehouse_conn: Any,
     *,
     prefix: str,
@@ -358,12 +329,15 @@ def publish(
     """Create or update the datamodel, share it, build it. Idempotent: one model per name, one build
     per publish, also when answers are lost.
 
-    `database` is the warehouse schema holding the marts (the TD database). `model_api_key` is the
+    `client_http`: the TD API client (`orchestrate.clients.insights_http`). `config_insights`: the
+    configuration's `insights` (`Config.insights`, or the same as a mapping). `database` is the
+    warehouse schema holding the marts (the TD database). `model_api_key` is the
     model's own key (required unless `dry_run`; never the client's key). `lookup_wait`: seconds to let
     a write whose answer was lost land before looking it up (default `LOOKUP_WAIT`). Raises
     PublishError, before any request when the model key is missing or wrong.
     """
-    config = parse_insights_config(config_insights, prefix)
+    raw = config_insights.as_vars() if isinstance(config_insights, Insights) else dict(config_insights)
+    config = parse_insights_config(raw, prefix)
     model_key = check_model_key(client_http, model_api_key, dry_run=dry_run)
     result = PublishResult(model_name=config.model_name)
     columns: dict[str, list[tuple[str, str]]] = {}
@@ -422,35 +396,3 @@ def publish(
         api.tidy_after_create(config.model_name, oid, known=set())
     say(f"publish: build {result.build_oid} {result.build_status}: model {config.model_name!r} is ready")
     return result
-
-
-def publish_from_context(
-    ctx: Any,
-    *,
-    region: str | None,
-    api_url: str | None,
-    max_rps: float | None,
-    dry_run: bool = False,
-) -> PublishResult:
-    """The CLI's `publish`: TD API host of the region (or --api-url), the dbt target's warehouse."""
-    from orchestrate.commands import CommandFailed
-    from orchestrate.http import HttpPolicy
-    from orchestrate.project import api_key_from_env
-    from orchestrate.regions import region as find_region
-    from orchestrate.warehouse.connect import connect
-
-    base = api_url.rstrip("/") if api_url else find_region(region).api_url
-    model_key = os.environ.get(MODEL_KEY_ENV, "").strip() or None
-    register_secret(model_key)
-    key = api_key_from_env(required=not dry_run) or "dry-run-no-key"
-    policy = HttpPolicy() if max_rps is None else HttpPolicy(requests_per_second=max_rps)
-    client = HttpClient(base, key, policy=policy, region=region or "custom")
-    database = str(ctx.target_profile.get("schema") or "main")
-    state_dir = os.environ.get(STATE_DIR_ENV) or str(Path(ctx.project_dir) / ".segment_analytics")
-    state_path = Path(state_dir) / "insights_models.json"
-    try:
-        with connect(ctx.target_profile) as conn:
-            return publish(client, ctx.config["insights"], conn, prefix=ctx.config["project_prefix"],
-                           database=database, state_path=state_path, model_api_key=model_key, dry_run=dry_run)
-    except PublishError as error:
-        raise CommandFailed(str(error)) from error

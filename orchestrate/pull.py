@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from orchestrate import rules
 from orchestrate.cdp.canonical import canonical_json, canonical_rule_json, describe_rule, rule_hash
 from orchestrate.cdp.client import CdpClient
 from orchestrate.cdp.fetch import RECORD_STATUSES, UNREADABLE, Account, fetch_account, parallel
 from orchestrate.cdp.progress import Progress
 from orchestrate.cdp.records import JOURNEY_STAGE_KIND, RecordProblem, Segment, parse_statistics, resolve_timezone
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http import ApiError, redact
 from orchestrate.rules.member_sql_guard import REJECTED_PREFIX, member_sql_problem
 from orchestrate.warehouse.base import LandedUntidiedError, LandingBatch, LandingWriter, Row
@@ -42,7 +44,7 @@ DIALECTS = ("duckdb", "trino")
 NO_STATISTICS_KINDS = frozenset({"funnel_stage", JOURNEY_STAGE_KIND})
 
 
-class PullError(RuntimeError):
+class PullError(SegmentAnalyticsError, RuntimeError):
     """The pull could not fetch a complete account, or could not land it; nothing was landed."""
 
 
@@ -222,11 +224,9 @@ class _SqlJob:
 def _compile(job: _SqlJob, dialect: str, now: datetime, rules_by_id: dict[str, Any]) -> tuple[str | None, str | None]:
     """(sql, error) from the project's compiler; SQL the member-SQL guard refuses is an error too."""
     try:
-        from orchestrate.rules import compile_rule
-
-        sql = compile_rule(job.rule, audience_id=job.ps_id, dialect=dialect, now=now,  # type: ignore[arg-type]
-                           resolve_reference=lambda ref: rules_by_id[str(ref)], segment_id=job.segment_id,
-                           timezone=job.timezone)
+        sql = rules.compile_rule(job.rule, audience_id=job.ps_id, dialect=dialect, now=now,  # type: ignore[arg-type]
+                                 resolve_reference=lambda ref: rules_by_id[str(ref)], segment_id=job.segment_id,
+                                 timezone=job.timezone)
     except Exception as exc:  # noqa: BLE001 - any compiler failure is recorded, never fatal
         return None, redact(f"{type(exc).__name__}: {exc}")[:2000]
     problem = member_sql_problem(sql, job.ps_id, dialect)
@@ -337,7 +337,7 @@ def run_pull(
     *,
     client: CdpClient,
     writer: LandingWriter,
-    config: dict[str, Any],
+    v5_flag: str = "both",
     run_date: date,
     sql_source: str,
     dialect: str,
@@ -345,12 +345,13 @@ def run_pull(
     workers: int | None = None,
     statistics_refresh_days: int = 1,
 ) -> PullResult:
-    """Pull the account and land it; raises PullError (nothing landed) when it cannot be complete."""
+    """Pull the account and land it; raises PullError (nothing landed) when it cannot be complete.
+
+    `v5_flag`: which API versions are read (`filters.v5_flag` of the configuration: v5, v4, both)."""
     if sql_source not in SQL_SOURCES:
         raise ValueError(f"segment_sql_source must be one of {', '.join(SQL_SOURCES)}, not {sql_source!r}")
     if dialect not in DIALECTS:
         raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
-    v5_flag = str(((config or {}).get("filters") or {}).get("v5_flag") or "both")
     progress = progress or Progress()
     workers = workers or max(1, client.http.policy.max_in_flight)
     pull_id = uuid.uuid4().hex

@@ -6,6 +6,9 @@ Hosts from the CDP OpenAPI `servers` list and TD's own tools (see shared/referen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from orchestrate.errors import SegmentAnalyticsError
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ REGIONS: dict[str, Region] = {
 DEFAULT_REGION = "us01"
 
 
-class UnknownRegionError(ValueError):
+class UnknownRegionError(SegmentAnalyticsError, ValueError):
     """A region name that is not one of REGIONS."""
 
 
@@ -68,10 +71,19 @@ def cdp_base_url(region_name: str | None = None, api_url: str | None = None) -> 
 REGION_ENV = "TD_REGION"  # the default of --region, and what profiles.yml.example's td host follows
 
 
+def normalise_host(host: Any) -> str:
+    """The host name of a profile's `host`: lower-case, without scheme, port, path or final dot."""
+    text = str(host or "").strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    text = text.split("/", 1)[0].split("@")[-1]
+    if text.count(":") == 1:  # host:port (an IPv6 address has more than one colon)
+        text = text.split(":", 1)[0]
+    return text.rstrip(".")
+
+
 def region_of_trino_host(host: str | None) -> Region | None:
     """The region whose Trino host is `host` (case-insensitive), or None for any other host."""
-    from orchestrate.warehouse.td_mode import normalise_host
-
     name = normalise_host(host)
     return next((r for r in REGIONS.values() if r.trino_host == name), None)
 
@@ -81,6 +93,4 @@ def td_api_url_for_trino_host(host: str) -> str:
     known = region_of_trino_host(host)
     if known:
         return known.api_url
-    from orchestrate.warehouse.td_mode import normalise_host
-
     return "https://" + normalise_host(host).replace("api-presto", "api", 1)

@@ -9,20 +9,19 @@
     parent segment not landed (out of `filters.v5_flag`'s scope, unusable, 403), its record not
     landed, no usable member SQL, or not selected by the filters. Its stays are closed only when
     the rule history has closed the segment as deleted (snp_segment_rules: the API reported it
-    gone, macros/history/known_deleted.sql), so both histories share one notion of "deleted".
+    gone, macros/history/sa_known_deleted.sql), so both histories share one notion of "deleted".
 -#}
 {% snapshot snp_segment_membership %}
 {{ config(
     alias=sa_relation_alias('snp_segment_membership'),
     unique_key=['segment_id', 'profile_id'],
-    strategy='versioned',
     check_cols=['ps_id'],
-    hard_deletes='invalidate',
 ) }}
+-- strategy 'versioned' and hard_deletes 'invalidate': the snapshots folder's config (dbt_project.yml)
 -- depends_on: {{ ref('int_segments__selected') }}
 -- depends_on: {{ ref('snp_segment_rules') }}
 
-{% if history_snapshot_is_behind(this) %}
+{% if sa_history_snapshot_is_behind(this) %}
 
 select segment_id, profile_id, ps_id
 from {{ this }}
@@ -37,7 +36,7 @@ select
     cast(ps_id as {{ sa_type_string() }}) as ps_id
 from {{ ref('int_segment_members') }}
 
-{% if history_snapshot_exists(this) %}
+{% if sa_history_snapshot_exists(this) %}
 -- membership not known this run: keep the open stays, unless the segment was deleted
 union all
 
@@ -49,7 +48,7 @@ where dbt_valid_to is null
         where is_selected and member_sql is not null and segment_id is not null
     )
     and segment_id not in (
-        {{ history_deleted_segments(ref('snp_segment_rules')) }}
+        {{ sa_history_deleted_segments(ref('snp_segment_rules')) }}
     )
 {% endif %}
 

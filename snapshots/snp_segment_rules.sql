@@ -4,7 +4,7 @@
     - A segment missing from a pull is closed (deleted) only when the API reported it gone: the
       pull landed its parent segment completely, under the API version the segment was last landed
       from (hist_api_populations), and reported no problem naming the segment
-      (macros/history/known_deleted.sql).
+      (macros/history/sa_known_deleted.sql).
     - Every other segment the pull did not land is carried over unchanged: its parent segment out
       of the pull's scope (`filters.v5_flag`), unusable or unreadable (403), landed with problems or
       under another API version, or the segment itself unusable: unknown is not deleted.
@@ -14,10 +14,9 @@
 {{ config(
     alias=sa_relation_alias('snp_segment_rules'),
     unique_key='segment_id',
-    strategy='versioned',
     check_cols=['rule_hash'],
-    hard_deletes='invalidate',
 ) }}
+-- strategy 'versioned' and hard_deletes 'invalidate': the snapshots folder's config (dbt_project.yml)
 -- depends_on: {{ source('cdp_landing', 'cdp_landing__pull_runs') }}
 -- depends_on: {{ ref('hist_api_populations') }}
 
@@ -26,7 +25,7 @@
     'rule_json', 'rule_conditions', 'rule_hash', 'segment_sql', 'updated_at', 'updated_by', 'population',
 ] -%}
 
-{% if history_snapshot_is_behind(this) %}
+{% if sa_history_snapshot_is_behind(this) %}
 
 select {{ columns | join(', ') }}
 from {{ this }}
@@ -92,7 +91,7 @@ segment_versions_now as (
 select {{ columns | join(', ') }}
 from segment_versions_now
 
-{% if history_snapshot_exists(this) %}
+{% if sa_history_snapshot_exists(this) %}
 union all
 
 -- open versions of segments this pull did not land, unless the API reported them deleted
@@ -131,7 +130,7 @@ from {{ this }}
 where dbt_valid_to is null
     and segment_id not in (select segment_id from segment_versions_now where segment_id is not null)
     and segment_id not in (
-        {{ history_known_deleted_segments(open_segments) }}
+        {{ sa_history_known_deleted_segments(open_segments) }}
     )
 {% endif %}
 

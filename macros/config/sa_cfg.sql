@@ -1,52 +1,28 @@
-{#- Every key of `segment_analytics:` and its default: the same values as DEFAULTS in
-    orchestrate/config.py (tests/integration/dbt/test_config_defaults.py compares them key by key).
-    dbt hands a node the whole mapping of the project that sets it, never a key-by-key merge, so the
-    defaults are applied here: a host project that sets one key gets these for the rest. -#}
-{% macro sa_config_defaults() -%}
-  {{ return({
-      'project_prefix': 'segment_analytics',
-      'profile_id_column': 'td_canonical_id',
-      'segment_sql_source': 'auto',
-      'membership_basis': 'point_in_time',
-      'exact_counts': true,
-      'landing_schema': none,
-      'td_mode': 'auto',
-      'freshness': {'warn_after_hours': 24, 'error_after_hours': 48},
-      'filters': {'v5_flag': 'both', 'ps_to_include': '', 'folders_to_include': '', 'segments_to_include': ''},
-      'time_window': {'type': 'interval', 'lookback': '-120d', 'anchor': 'now', 'start_date': none,
-                      'end_date': '2222-02-02'},
-      'metrics': [],
-      'insights': {
-          'model_name': 'segment_analytics',
-          'tables': ['final_metrics_table', 'ps_stats', 'population_tracker', 'population_daily', 'rule_changes'],
-          'shared_users': [],
-          'change_schema_cols': {'date': ['event_date', 'run_date', 'date'], 'text': [], 'float': [], 'bigint': []},
-          'join_relations': [['population_tracker.segment_id', 'final_metrics_table.segment_id']],
-      },
-  }) }}
-{%- endmacro %}
-
 {#- The `segment_analytics` vars with every default filled in, key by key (nested mappings too).
-    Validation is separate (sa_validate_config, on-run-start); this never raises. -#}
+    The defaults are sa_config_defaults() (macros/config/sa_config_schema.sql, generated from
+    orchestrate/config/schema.py, which the CLI reads too). dbt hands a node the whole mapping of
+    the project that sets it, never a key-by-key merge, so the defaults are applied here: a host
+    project that sets one key gets them for the rest. Validation is separate (sa_validate_config,
+    on-run-start); this never raises. -#}
 {% macro sa_cfg(raw=none) -%}
   {%- if raw is none -%}{%- set raw = var('segment_analytics', {}) or {} -%}{%- endif -%}
   {%- if raw is not mapping -%}{%- set raw = {} -%}{%- endif -%}
   {%- set d = sa_config_defaults() -%}
+  {%- set rules = sa_config_schema() -%}
   {%- set cfg = {} -%}
-  {%- for key in ['project_prefix', 'profile_id_column', 'segment_sql_source', 'membership_basis',
-                  'exact_counts', 'landing_schema', 'td_mode'] -%}
-    {%- do cfg.update({key: raw.get(key, d[key])}) -%}
+  {#- the plain keys (project_prefix ... td_mode): the value given, else the default -#}
+  {%- for key, default in d.items() if default is not mapping and key != 'metrics' -%}
+    {%- do cfg.update({key: raw.get(key, default)}) -%}
   {%- endfor -%}
   {%- set fresh = raw.get('freshness') or {} -%}
   {%- if fresh is not mapping -%}{%- set fresh = {} -%}{%- endif -%}
-  {%- do cfg.update({'freshness': {
-      'warn_after_hours': fresh.get('warn_after_hours', d['freshness']['warn_after_hours']),
-      'error_after_hours': fresh.get('error_after_hours', d['freshness']['error_after_hours']),
-  }}) -%}
+  {%- set hours = {} -%}
+  {%- for key, default in d['freshness'].items() -%}{%- do hours.update({key: fresh.get(key, default)}) -%}{%- endfor -%}
+  {%- do cfg.update({'freshness': hours}) -%}
   {%- set filters = raw.get('filters') or {} -%}
   {%- if filters is not mapping -%}{%- set filters = {} -%}{%- endif -%}
   {%- do cfg.update({'filters': {
-      'v5_flag': sa_normalise_v5_flag(filters.get('v5_flag', d['filters']['v5_flag'])),
+      'v5_flag': sa_normalise_v5_flag(filters.get('v5_flag', d['filters']['v5_flag']), rules),
       'ps_to_include': filters.get('ps_to_include') or '',
       'folders_to_include': filters.get('folders_to_include') or '',
       'segments_to_include': filters.get('segments_to_include') or '',
@@ -64,12 +40,13 @@
   {%- set metrics = [] -%}
   {%- set raw_metrics = raw.get('metrics') or [] -%}
   {%- if raw_metrics is string or raw_metrics is mapping or raw_metrics is not iterable -%}{%- set raw_metrics = [] -%}{%- endif -%}
+  {%- set row_count = rules['row_count'] -%}
   {%- for item in raw_metrics if item is mapping -%}
     {%- set agg_col = item.get('agg_col_name') -%}
     {%- do metrics.append({
         'metric': item.get('metric'),
         'agg': item.get('agg'),
-        'agg_col_name': ('1' if agg_col is none else (agg_col | string)),
+        'agg_col_name': (row_count if agg_col is none else (agg_col | string)),
         'source': item.get('source'),
         'join_key': item.get('join_key'),
         'unixtime_col': item.get('unixtime_col'),
@@ -85,7 +62,7 @@
 
 {#- `insights` key by key over its defaults, `change_schema_cols` type by type; the default
     `join_relations` keeps only the pairs whose two tables are in `tables`
-    (orchestrate/config.py insights_with_defaults). -#}
+    (orchestrate/config/validate.py insights_with_defaults). -#}
 {% macro sa_insights_with_defaults(raw, defaults) -%}
   {%- set out = {'model_name': raw.get('model_name', defaults['model_name']),
                  'tables': raw.get('tables', defaults['tables']),
@@ -112,12 +89,13 @@
   {{ return(out) }}
 {%- endmacro %}
 
-{#- The original package's v5_flag spellings: 1 = v5, 0 = v4, '1,0' = both. -#}
-{% macro sa_normalise_v5_flag(value) -%}
+{#- The original package's v5_flag spellings (schema `v5_flag_spellings`): 1 = v5, 0 = v4, '1,0' = both. -#}
+{% macro sa_normalise_v5_flag(value, schema=none) -%}
   {%- set text = ((value | string).replace(' ', '') | lower) if value is not none else '' -%}
-  {%- set legacy = {'1': 'v5', '0': 'v4', '1,0': 'both', '0,1': 'both'} -%}
+  {%- set schema = schema or sa_config_schema() -%}
+  {%- set legacy = schema['v5_flag_spellings'] -%}
   {%- if text in legacy -%}{{ return(legacy[text]) }}
-  {%- elif text in ['v5', 'v4', 'both'] -%}{{ return(text) }}
+  {%- elif text in schema['choices']['filters.v5_flag'] -%}{{ return(text) }}
   {%- else -%}{{ return(value) }}{%- endif -%}
 {%- endmacro %}
 

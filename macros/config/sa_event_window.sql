@@ -47,7 +47,7 @@
 {% macro sa_event_window_readable(cfg, run_text) -%}
   {%- if not sa_config_date(run_text | string, 'run_date', []) -%}{{ return(false) }}{%- endif -%}
   {%- if cfg['type'] == 'interval' -%}
-    {%- if cfg['lookback'] is not string or not modules.re.fullmatch('-[1-9][0-9]*[smhdwMqy]', cfg['lookback']) -%}
+    {%- if not sa_config_matches(cfg['lookback'], sa_config_patterns()['lookback']) -%}
       {{ return(false) }}
     {%- endif -%}
     {{ return(cfg['anchor'] in (none, 'now') or sa_config_date(cfg['anchor'], 'time_window.anchor', [])) }}

@@ -17,32 +17,36 @@
   {%- set raw = (var('segment_analytics', {}) or {}) -%}
   {%- set raw = (raw.get('freshness') if raw is mapping else none) or {} -%}
   {%- set raw = raw if raw is mapping else {} -%}
-  {{ return({'warn_after_hours': raw.get('warn_after_hours', 24),
-             'error_after_hours': raw.get('error_after_hours', 48)}) }}
+  {%- set hours = {} -%}
+  {%- for key, default in segment_analytics.sa_config_defaults()['freshness'].items() -%}
+    {%- do hours.update({key: raw.get(key, default)}) -%}
+  {%- endfor -%}
+  {{ return(hours) }}
 {%- endmacro %}
 
 {#- Validation of segment_analytics.freshness, for sa_validate_config: appends (field, message)
-    pairs to `problems`, the same fields and wording as orchestrate/setup/freshness.py. -#}
+    pairs to `problems`, the same fields and messages as orchestrate/config/validate.py. -#}
 {% macro sa_config_freshness(raw, problems) -%}
   {%- set value = raw.get('freshness') if raw is mapping else none -%}
   {%- if value is none -%}{{ return(problems) }}{%- endif -%}
   {%- if value is not mapping -%}
-    {%- do problems.append(('freshness', 'must be a mapping {warn_after_hours: 24, error_after_hours: 48}')) -%}
+    {%- do problems.append(('freshness', sa_config_message('freshness_not_a_mapping'))) -%}
     {{ return(problems) }}
   {%- endif -%}
-  {%- do sa_config_unknown_keys(value, ['warn_after_hours', 'error_after_hours'], 'freshness.', problems) -%}
-  {%- set good = [] -%}
-  {%- for key in ['warn_after_hours', 'error_after_hours'] if key in value -%}
-    {%- set hours = value[key] -%}
-    {%- if hours is boolean or hours is not number or hours is not integer or hours < 1 -%}
-      {%- do problems.append(('freshness.' ~ key, (hours | string) ~ ' is not a whole number of hours >= 1')) -%}
+  {%- set defaults = sa_config_defaults()['freshness'] -%}
+  {%- do sa_config_unknown_keys(value, defaults.keys() | list, 'freshness.', problems) -%}
+  {#- each key given or defaulted; the order check only when both are whole hours -#}
+  {%- set hours = {} -%}
+  {%- for key, default in defaults.items() -%}
+    {%- set given = value.get(key, default) -%}
+    {%- if given is boolean or given is not number or given is not integer or given < 1 -%}
+      {%- do problems.append(('freshness.' ~ key, sa_config_message('hours', {'value': sa_repr(given)}))) -%}
     {%- else -%}
-      {%- do good.append(key) -%}
+      {%- do hours.update({key: given}) -%}
     {%- endif -%}
   {%- endfor -%}
-  {%- set hours = sa_freshness_hours() -%}
-  {%- if good | length == 2 and hours['error_after_hours'] < hours['warn_after_hours'] -%}
-    {%- do problems.append(('freshness.error_after_hours', 'is less than warn_after_hours; error after the warning, not before')) -%}
+  {%- if hours | length == defaults | length and hours['error_after_hours'] < hours['warn_after_hours'] -%}
+    {%- do problems.append(('freshness.error_after_hours', sa_config_message('error_before_warn'))) -%}
   {%- endif -%}
   {{ return(problems) }}
 {%- endmacro %}

@@ -1,6 +1,8 @@
-{#- Validate the `segment_analytics` vars before any model runs (on-run-start). The rules, field
-    names and messages mirror orchestrate/config.py `validate_config`; one compiler error lists every
-    problem, each naming the field and the fix. Returns no SQL. -#}
+{#- Validate the `segment_analytics` vars before any model runs (on-run-start). The rules mirror
+    orchestrate/config/validate.py; the defaults, allowed values, patterns and message texts are
+    both validators' one schema (orchestrate/config/schema.py, read here through the generated
+    macros/config/sa_config_schema.sql), so the same mistake names the same field with the same
+    message. One compiler error lists every problem, each naming the field and the fix. Returns no SQL. -#}
 {% macro sa_validate_config() -%}
   {%- set problems = sa_config_problems(var('segment_analytics', {}), var('run_date', none)) -%}
   {%- if problems -%}{%- do sa_config_fail(problems) -%}{%- endif -%}
@@ -9,129 +11,85 @@
 
 
 {#- Every problem of a `segment_analytics` mapping as (field, message) pairs, in the order
-    orchestrate/config.py reports them. Filter regexes are also tried by the target's engine
+    orchestrate/config/validate.py reports them. Filter regexes are also tried by the target's engine
     (one query, when executing). -#}
 {% macro sa_config_problems(raw, run_date=none) -%}
   {%- set problems = [] -%}
   {%- if raw is none -%}{%- set raw = {} -%}{%- endif -%}
   {%- if raw is not mapping -%}
-    {{ return([('', 'must be a mapping under `vars: segment_analytics:`')]) }}
+    {{ return([('', sa_config_message('root_not_a_mapping'))]) }}
   {%- endif -%}
-  {%- set top_keys = ['project_prefix', 'profile_id_column', 'segment_sql_source', 'membership_basis',
-                      'exact_counts', 'landing_schema', 'td_mode', 'filters', 'time_window', 'metrics',
-                      'insights', 'freshness'] -%}
-  {%- do sa_config_unknown_keys(raw, top_keys, '', problems) -%}
-  {%- set cfg = sa_cfg(raw) -%}
+  {%- set defaults = sa_config_defaults() -%}
+  {%- set schema = sa_config_schema() -%}
+  {%- set choices = schema['choices'] -%}
   {#- full matches: `^...$` with re.match would let a trailing newline through -#}
-  {%- set ident = '[A-Za-z_][A-Za-z0-9_]*' -%}
-  {%- set lower_ident = '[a-z_][a-z0-9_]*' -%}
-  {%- if cfg['project_prefix'] is not string or not modules.re.fullmatch(lower_ident, cfg['project_prefix']) -%}
-    {%- do problems.append(('project_prefix', sa_repr(cfg['project_prefix']) ~ ' is not a lower-case SQL identifier ([a-z_][a-z0-9_]*); use letters, digits and _')) -%}
+  {%- set p = sa_config_patterns() -%}
+  {%- do sa_config_unknown_keys(raw, defaults.keys() | list, '', problems) -%}
+  {%- set cfg = sa_cfg(raw) -%}
+  {%- if not sa_config_matches(cfg['project_prefix'], p['lower_identifier']) -%}
+    {%- do problems.append(('project_prefix', sa_config_message('lower_identifier', {'value': sa_repr(cfg['project_prefix'])}))) -%}
   {%- endif -%}
-  {%- if cfg['profile_id_column'] is not string or not modules.re.fullmatch(ident, cfg['profile_id_column']) -%}
-    {%- do problems.append(('profile_id_column', sa_repr(cfg['profile_id_column']) ~ ' is not a SQL identifier; use letters, digits and _')) -%}
+  {%- if not sa_config_matches(cfg['profile_id_column'], p['identifier']) -%}
+    {%- do problems.append(('profile_id_column', sa_config_message('identifier', {'value': sa_repr(cfg['profile_id_column'])}))) -%}
   {%- endif -%}
-  {%- do sa_config_choice(cfg['segment_sql_source'], ['api', 'compiler', 'auto'], 'segment_sql_source', problems) -%}
-  {%- do sa_config_choice(cfg['membership_basis'], ['point_in_time', 'current'], 'membership_basis', problems) -%}
+  {%- do sa_config_choice(cfg['segment_sql_source'], choices['segment_sql_source'], 'segment_sql_source', problems) -%}
+  {%- do sa_config_choice(cfg['membership_basis'], choices['membership_basis'], 'membership_basis', problems) -%}
   {%- if cfg['exact_counts'] is not boolean -%}
-    {%- do problems.append(('exact_counts', sa_repr(cfg['exact_counts']) ~ ' is not a boolean; use true or false')) -%}
+    {%- do problems.append(('exact_counts', sa_config_message('boolean', {'value': sa_repr(cfg['exact_counts'])}))) -%}
   {%- endif -%}
   {%- if cfg['td_mode'] is not none and cfg['td_mode'] is not boolean and cfg['td_mode'] != 'auto' -%}
-    {%- do problems.append(('td_mode', sa_repr(cfg['td_mode']) ~ ' is not true, false or auto')) -%}
+    {%- do problems.append(('td_mode', sa_config_message('td_mode', {'value': sa_repr(cfg['td_mode'])}))) -%}
   {%- endif -%}
-  {%- if cfg['landing_schema'] is not none and (cfg['landing_schema'] is not string or not modules.re.fullmatch(ident, cfg['landing_schema'])) -%}
-    {%- do problems.append(('landing_schema', sa_repr(cfg['landing_schema']) ~ ' is not a SQL identifier; use letters, digits and _')) -%}
+  {%- if cfg['landing_schema'] is not none and not sa_config_matches(cfg['landing_schema'], p['identifier']) -%}
+    {%- do problems.append(('landing_schema', sa_config_message('identifier', {'value': sa_repr(cfg['landing_schema'])}))) -%}
   {%- endif -%}
 
   {#- filters -#}
   {%- set filters = raw.get('filters') -%}
   {%- if filters is not none and filters is not mapping -%}
-    {%- do problems.append(('filters', 'must be a mapping')) -%}
+    {%- do problems.append(('filters', sa_config_message('not_a_mapping'))) -%}
   {%- else -%}
-    {%- do sa_config_unknown_keys(filters or {}, ['v5_flag', 'ps_to_include', 'folders_to_include', 'segments_to_include'], 'filters.', problems) -%}
-    {%- do sa_config_choice(cfg['filters']['v5_flag'], ['v5', 'v4', 'both'], 'filters.v5_flag', problems) -%}
+    {%- do sa_config_unknown_keys(filters or {}, defaults['filters'].keys() | list, 'filters.', problems) -%}
+    {%- do sa_config_choice(cfg['filters']['v5_flag'], choices['filters.v5_flag'], 'filters.v5_flag', problems) -%}
     {%- do sa_config_regexes(filters or {}, ['ps_to_include', 'folders_to_include', 'segments_to_include'], problems) -%}
   {%- endif -%}
 
   {#- time_window -#}
   {%- set window = raw.get('time_window') -%}
   {%- if window is not none and window is not mapping -%}
-    {%- do problems.append(('time_window', 'must be a mapping with `type: none | interval | range`')) -%}
+    {%- do problems.append(('time_window', sa_config_message('window_not_a_mapping'))) -%}
   {%- else -%}
-    {%- do sa_config_unknown_keys(window or {}, ['type', 'lookback', 'anchor', 'start_date', 'end_date'], 'time_window.', problems) -%}
+    {%- do sa_config_unknown_keys(window or {}, defaults['time_window'].keys() | list, 'time_window.', problems) -%}
     {%- set w = cfg['time_window'] -%}
-    {%- do sa_config_choice(w['type'], ['none', 'interval', 'range'], 'time_window.type', problems) -%}
+    {%- do sa_config_choice(w['type'], choices['time_window.type'], 'time_window.type', problems) -%}
     {%- if w['type'] == 'interval' -%}
-      {%- if w['lookback'] is not string or not modules.re.fullmatch('-[1-9][0-9]*[smhdwMqy]', w['lookback']) -%}
-        {%- do problems.append(('time_window.lookback', sa_repr(w['lookback']) ~ ' is not a lookback; use a negative count and a unit (s m h d w M q y), e.g. -30d, -2w, -20M')) -%}
+      {%- if not sa_config_matches(w['lookback'], p['lookback']) -%}
+        {%- do problems.append(('time_window.lookback', sa_config_message('lookback', {'value': sa_repr(w['lookback'])}))) -%}
       {%- endif -%}
       {%- if w['anchor'] != 'now' -%}{%- do sa_config_date(w['anchor'], 'time_window.anchor', problems) -%}{%- endif -%}
     {%- elif w['type'] == 'range' -%}
       {%- set start_ok = sa_config_date(w['start_date'], 'time_window.start_date', problems) -%}
       {%- set end_ok = sa_config_date(w['end_date'], 'time_window.end_date', problems) -%}
       {%- if start_ok and end_ok and w['end_date'] <= w['start_date'] -%}
-        {%- do problems.append(('time_window.end_date', w['end_date'] ~ ' is not after start_date ' ~ w['start_date'] ~ '; end_date is exclusive (2222-02-02 = open end)')) -%}
+        {%- do problems.append(('time_window.end_date', sa_config_message('end_not_after_start', {'end': w['end_date'], 'start': w['start_date']}))) -%}
       {%- endif -%}
     {%- endif -%}
   {%- endif -%}
 
   {#- metrics: required, at least one -#}
   {%- set metrics = raw.get('metrics') -%}
-  {%- if metrics is none or (metrics is iterable and metrics is not string and metrics is not mapping and metrics | length == 0) -%}
-    {%- do problems.append(('metrics', sa_config_no_metrics())) -%}
-  {%- elif metrics is string or metrics is mapping or metrics is not iterable -%}
-    {%- do problems.append(('metrics', 'must be a list of {metric, agg, agg_col_name, source, join_key, unixtime_col, filter}')) -%}
-  {%- elif metrics is not none -%}
+  {%- if metrics is none or (sa_is_list(metrics) and metrics | length == 0) -%}
+    {%- do problems.append(('metrics', sa_config_message('no_metrics'))) -%}
+  {%- elif not sa_is_list(metrics) -%}
+    {%- do problems.append(('metrics', sa_config_message('metrics_not_a_list'))) -%}
+  {%- else -%}
     {%- set seen = {} -%}
     {%- for item in metrics -%}
       {%- set where = 'metrics[' ~ loop.index0 ~ ']' -%}
       {%- if item is not mapping -%}
-        {%- do problems.append((where, 'must be a mapping with metric, agg, source, join_key, unixtime_col')) -%}
+        {%- do problems.append((where, sa_config_message('metric_not_a_mapping'))) -%}
       {%- else -%}
-        {%- do sa_config_unknown_keys(item, ['metric', 'agg', 'agg_col_name', 'source', 'join_key', 'unixtime_col', 'filter'], where ~ '.', problems) -%}
-        {%- set agg_col = '1' if item.get('agg_col_name') is none else (item.get('agg_col_name') | string) -%}
-        {%- for key in ['metric', 'agg', 'source', 'join_key', 'unixtime_col'] -%}
-          {%- if item.get(key) is none or item.get(key) == '' -%}
-            {%- do problems.append((where ~ '.' ~ key, 'is required')) -%}
-          {%- endif -%}
-        {%- endfor -%}
-        {%- set name = item.get('metric') -%}
-        {%- if name is not none and name != '' -%}
-          {%- if name is not string or not modules.re.fullmatch(lower_ident, name) -%}
-            {%- do problems.append((where ~ '.metric', sa_repr(name) ~ ' is not a lower-case identifier; it becomes column names (<metric>_total ...), so use [a-z_][a-z0-9_]*')) -%}
-          {%- elif name in seen -%}
-            {%- do problems.append((where ~ '.metric', 'duplicate metric name ' ~ sa_repr(name) ~ ' (also metrics[' ~ seen[name] ~ ']); give each metric a unique name')) -%}
-          {%- else -%}
-            {%- do seen.update({name: loop.index0}) -%}
-          {%- endif -%}
-        {%- endif -%}
-        {%- set agg = item.get('agg') -%}
-        {%- if agg is not none and agg != '' and agg not in ['count', 'sum', 'avg', 'min', 'max', 'count_distinct'] -%}
-          {%- do problems.append((where ~ '.agg', sa_repr(agg) ~ ' is not supported; use one of count, sum, avg, min, max, count_distinct')) -%}
-        {%- endif -%}
-        {%- if agg == 'count_distinct' and agg_col == '1' -%}
-          {%- do problems.append((where ~ '.agg_col_name', "count_distinct needs a column to count distinct values of, not '1'")) -%}
-        {%- endif -%}
-        {%- if agg_col != '1' and not modules.re.fullmatch(ident, agg_col) -%}
-          {%- do problems.append((where ~ '.agg_col_name', sa_repr(agg_col) ~ " is not a column name; use '1' for row counts or a column of the source table")) -%}
-        {%- endif -%}
-        {%- set src = item.get('source') -%}
-        {%- if src is not none and src != '' -%}
-          {%- set parts = (src | string).split('.') -%}
-          {%- if parts | length != 2 or not modules.re.fullmatch(ident ~ '[.]' ~ ident, src | string) -%}
-            {%- do problems.append((where ~ '.source', sa_repr(src) ~ " is not 'name.table'; give a declared dbt source (source_name.table_name) or a db.table relation")) -%}
-          {%- endif -%}
-        {%- endif -%}
-        {%- for key in ['join_key', 'unixtime_col'] -%}
-          {%- set value = item.get(key) -%}
-          {%- if value is not none and value != '' and (value is not string or not modules.re.fullmatch(ident, value)) -%}
-            {%- do problems.append((where ~ '.' ~ key, sa_repr(value) ~ ' is not a column name')) -%}
-          {%- endif -%}
-        {%- endfor -%}
-        {%- set flt = item.get('filter') -%}
-        {%- if flt is not none and (flt is not string or ';' in flt or not flt.strip()) -%}
-          {%- do problems.append((where ~ '.filter', "must be one SQL boolean expression without ';' (or leave it out)")) -%}
-        {%- endif -%}
+        {%- do sa_config_metric(item, where, loop.index0, seen, schema, problems) -%}
       {%- endif -%}
     {%- endfor -%}
   {%- endif -%}
@@ -139,10 +97,10 @@
   {#- insights -#}
   {%- set insights = raw.get('insights') -%}
   {%- if insights is not none and insights is not mapping -%}
-    {%- do problems.append(('insights', 'must be a mapping')) -%}
+    {%- do problems.append(('insights', sa_config_message('not_a_mapping'))) -%}
   {%- else -%}
-    {%- do sa_config_unknown_keys(insights or {}, ['model_name', 'tables', 'shared_users', 'change_schema_cols', 'join_relations'], 'insights.', problems) -%}
-    {%- do sa_config_insights(cfg['insights'], problems) -%}
+    {%- do sa_config_unknown_keys(insights or {}, defaults['insights'].keys() | list, 'insights.', problems) -%}
+    {%- do sa_config_insights(cfg['insights'], schema, problems) -%}
   {%- endif -%}
   {%- do sa_config_freshness(raw, problems) -%}
 
@@ -150,6 +108,67 @@
     {%- do sa_config_date(sa_date_text(run_date) | string, 'run_date', problems) -%}
   {%- endif -%}
   {{ return(problems) }}
+{%- endmacro %}
+
+
+{#- The checks of one metric mapping (orchestrate/config/validate.py _validate_metrics, _check_metric);
+    `seen` maps each good metric name to its index, for duplicates. -#}
+{% macro sa_config_metric(item, where, index, seen, schema, problems) -%}
+  {%- set p = sa_config_patterns() -%}
+  {%- set row_count = schema['row_count'] -%}
+  {%- do sa_config_unknown_keys(item, schema['metric_keys'], where ~ '.', problems) -%}
+  {%- set agg_col = row_count if item.get('agg_col_name') is none else (item.get('agg_col_name') | string) -%}
+  {%- for key in schema['metric_required'] -%}
+    {%- if item.get(key) is none or item.get(key) == '' -%}
+      {%- do problems.append((where ~ '.' ~ key, sa_config_message('required'))) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set name = item.get('metric') -%}
+  {%- if name is not none and name != '' -%}
+    {%- if not sa_config_matches(name, p['lower_identifier']) -%}
+      {%- do problems.append((where ~ '.metric', sa_config_message('metric_name', {'value': sa_repr(name)}))) -%}
+    {%- elif name in seen -%}
+      {%- do problems.append((where ~ '.metric', sa_config_message('duplicate_metric', {'value': sa_repr(name), 'first': seen[name]}))) -%}
+    {%- else -%}
+      {%- do seen.update({name: index}) -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set agg = item.get('agg') -%}
+  {%- set aggs = schema['choices']['metrics.agg'] -%}
+  {%- if agg is not none and agg != '' and agg not in aggs -%}
+    {%- do problems.append((where ~ '.agg', sa_config_message('agg', {'value': sa_repr(agg), 'allowed': aggs | join(', ')}))) -%}
+  {%- endif -%}
+  {%- if agg == 'count_distinct' and agg_col == row_count -%}
+    {%- do problems.append((where ~ '.agg_col_name', sa_config_message('count_distinct_rows'))) -%}
+  {%- endif -%}
+  {%- if agg_col != row_count and not sa_config_matches(agg_col, p['identifier']) -%}
+    {%- do problems.append((where ~ '.agg_col_name', sa_config_message('agg_col_name', {'value': sa_repr(agg_col)}))) -%}
+  {%- endif -%}
+  {%- set src = item.get('source') -%}
+  {%- if src is not none and src != '' and not sa_config_matches(src | string, p['source']) -%}
+    {%- do problems.append((where ~ '.source', sa_config_message('source', {'value': sa_repr(src)}))) -%}
+  {%- endif -%}
+  {%- for key in ['join_key', 'unixtime_col'] -%}
+    {%- set value = item.get(key) -%}
+    {%- if value is not none and value != '' and not sa_config_matches(value, p['identifier']) -%}
+      {%- do problems.append((where ~ '.' ~ key, sa_config_message('column', {'value': sa_repr(value)}))) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set flt = item.get('filter') -%}
+  {%- if flt is not none and (flt is not string or ';' in flt or not flt.strip()) -%}
+    {%- do problems.append((where ~ '.filter', sa_config_message('filter'))) -%}
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#- A message of the schema (sa_config_messages) with its %(name)s fields filled from `values`. -#}
+{% macro sa_config_message(name, values={}) -%}
+  {{ return(sa_config_messages()[name] % values) }}
+{%- endmacro %}
+
+{#- True when `value` is a string that fully matches `pattern` (a schema pattern). -#}
+{% macro sa_config_matches(value, pattern) -%}
+  {{ return(value is string and modules.re.fullmatch(pattern, value) is not none) }}
 {%- endmacro %}
 
 
@@ -165,46 +184,38 @@
 {%- endmacro %}
 
 
-{#- The message for a configuration without metrics (orchestrate/config.py NO_METRICS). -#}
-{% macro sa_config_no_metrics() -%}
-  {{ return("no metrics configured, so every metric mart would be empty; add at least one under "
-            ~ "`vars: segment_analytics: metrics:` in your dbt_project.yml, e.g. "
-            ~ "`- {metric: orders, agg: count, source: <schema>.<table>, join_key: td_canonical_id, "
-            ~ "unixtime_col: time}` (`segment-analytics init` writes a starting block from your account)") }}
-{%- endmacro %}
-
-{#- `insights` with its defaults (sa_cfg): the checks of orchestrate/config.py _validate_insights. -#}
-{% macro sa_config_insights(out, problems) -%}
-  {%- set ident = '[A-Za-z_][A-Za-z0-9_]*' -%}
-  {%- set email = '[^@\\s]+@[^@\\s]+\\.[^@\\s]+' -%}
+{#- `insights` with its defaults (sa_cfg): the checks of orchestrate/config/validate.py _validate_insights. -#}
+{% macro sa_config_insights(out, schema, problems) -%}
+  {%- set p = sa_config_patterns() -%}
+  {%- set kinds = schema['choices']['insights.change_schema_cols'] -%}
   {%- if out['model_name'] is not string or not out['model_name'].strip() -%}
-    {%- do problems.append(('insights.model_name', 'must be a non-empty name')) -%}
+    {%- do problems.append(('insights.model_name', sa_config_message('model_name'))) -%}
   {%- endif -%}
-  {%- if not sa_all_match(out['tables'], ident) -%}
-    {%- do problems.append(('insights.tables', 'must be a list of mart names without the prefix, e.g. [final_metrics_table, ps_stats]')) -%}
+  {%- if not sa_all_match(out['tables'], p['identifier']) -%}
+    {%- do problems.append(('insights.tables', sa_config_message('tables'))) -%}
   {%- endif -%}
-  {%- if not sa_all_match(out['shared_users'], email) -%}
-    {%- do problems.append(('insights.shared_users', 'must be a list of e-mail addresses')) -%}
+  {%- if not sa_all_match(out['shared_users'], p['email']) -%}
+    {%- do problems.append(('insights.shared_users', sa_config_message('shared_users'))) -%}
   {%- endif -%}
   {%- set cols = out['change_schema_cols'] -%}
   {%- if cols is not mapping -%}
-    {%- do problems.append(('insights.change_schema_cols', 'must map a type (date, text, float, bigint) to a list of columns')) -%}
+    {%- do problems.append(('insights.change_schema_cols', sa_config_message('change_schema_cols'))) -%}
   {%- else -%}
     {%- for kind, names in cols.items() -%}
-      {%- if kind not in ['date', 'text', 'float', 'bigint'] -%}
-        {%- do problems.append(('insights.change_schema_cols.' ~ kind, 'unknown type; use one of date, text, float, bigint')) -%}
+      {%- if kind not in kinds -%}
+        {%- do problems.append(('insights.change_schema_cols.' ~ kind, sa_config_message('schema_type', {'allowed': kinds | join(', ')}))) -%}
       {%- elif not sa_all_match(names, '(?s:.*)') -%}
-        {%- do problems.append(('insights.change_schema_cols.' ~ kind, 'must be a list of column names')) -%}
+        {%- do problems.append(('insights.change_schema_cols.' ~ kind, sa_config_message('schema_type_columns'))) -%}
       {%- endif -%}
     {%- endfor -%}
   {%- endif -%}
   {%- set pairs = out['join_relations'] -%}
   {%- if not sa_is_list(pairs) -%}
-    {%- do problems.append(('insights.join_relations', 'must be a list of pairs [table.column, table.column]')) -%}
+    {%- do problems.append(('insights.join_relations', sa_config_message('join_relations'))) -%}
   {%- else -%}
     {%- for pair in pairs -%}
-      {%- if not (sa_is_list(pair) and pair | length == 2 and sa_all_match(pair, '[^.]*[.][^.]*')) -%}
-        {%- do problems.append(('insights.join_relations[' ~ loop.index0 ~ ']', 'must be a pair [table.column, table.column]')) -%}
+      {%- if not (sa_is_list(pair) and pair | length == 2 and sa_all_match(pair, p['join_pair_end'])) -%}
+        {%- do problems.append(('insights.join_relations[' ~ loop.index0 ~ ']', sa_config_message('join_pair'))) -%}
       {%- endif -%}
     {%- endfor -%}
   {%- endif -%}
@@ -248,13 +259,13 @@
 
 {% macro sa_config_unknown_keys(mapping, known, prefix, problems) -%}
   {%- for key in mapping if key not in known -%}
-    {%- do problems.append((prefix ~ key, 'unknown key; remove it or use one of: ' ~ (known | sort | join(', ')))) -%}
+    {%- do problems.append((prefix ~ key, sa_config_message('unknown_key', {'allowed': known | sort | join(', ')}))) -%}
   {%- endfor -%}
 {%- endmacro %}
 
 {% macro sa_config_choice(value, choices, field, problems) -%}
   {%- if value not in choices -%}
-    {%- do problems.append((field, sa_repr(value) ~ ' is not allowed; use one of ' ~ choices | join(', '))) -%}
+    {%- do problems.append((field, sa_config_message('choice', {'value': sa_repr(value), 'allowed': choices | join(', ')}))) -%}
   {%- endif -%}
 {%- endmacro %}
 
@@ -262,7 +273,7 @@
     (sa_regex_problem: the syntax RE2 and Joni both read, no repeated group that repeats, at most
     500 characters) that the target's own regex library accepts (sa_regex_probe, one query for all,
     on the pattern as it will run: sa_regex_pattern), and no upper-case letter outside escapes.
-    Problems are appended in key order, as orchestrate/config.py reports them. -#}
+    Problems are appended in key order, as orchestrate/config/validate.py reports them. -#}
 {% macro sa_config_regexes(filters, keys, problems) -%}
   {%- set checks = [] -%}
   {%- for key in keys -%}
@@ -271,12 +282,12 @@
     {%- if value is none or value == '' -%}
       {%- do checks.append({'field': field, 'value': value, 'problems': [], 'probe': false}) -%}
     {%- elif value is not string -%}
-      {%- do checks.append({'field': field, 'value': value, 'problems': [sa_repr(value) ~ " is not a string; give a lower-case regex or '' for all"], 'probe': false}) -%}
+      {%- do checks.append({'field': field, 'value': value, 'problems': [sa_config_message('regex_not_a_string', {'value': sa_repr(value)})], 'probe': false}) -%}
     {%- else -%}
       {%- set found = sa_regex_problem(value) -%}
       {%- set check = {'field': field, 'value': value, 'problems': [], 'probe': found is none} -%}
       {%- if found is not none -%}
-        {%- do check['problems'].append('invalid regex ' ~ sa_repr(value) ~ ' (' ~ found ~ "); fix the pattern or use '' for all") -%}
+        {%- do check['problems'].append(sa_config_message('regex_invalid', {'value': sa_repr(value), 'problem': found})) -%}
       {%- endif -%}
       {%- do checks.append(check) -%}
     {%- endif -%}
@@ -290,21 +301,22 @@
     {%- set row = run_query('select ' ~ columns | join(', ')).rows[0] -%}
     {%- for check in probed -%}
       {%- if not row[loop.index0] -%}
-        {%- do check['problems'].append('invalid regex ' ~ sa_repr(check['value']) ~ ' (' ~ sa_regex_engine() ~ " rejects it); fix the pattern or use '' for all") -%}
+        {%- do check['problems'].append(sa_config_message('regex_invalid', {'value': sa_repr(check['value']), 'problem': sa_regex_engine() ~ ' rejects it'})) -%}
       {%- endif -%}
     {%- endfor -%}
   {%- endif -%}
   {%- for check in checks -%}
     {%- for message in check['problems'] -%}{%- do problems.append((check['field'], message)) -%}{%- endfor -%}
     {%- if check['value'] is string and sa_regex_unescaped(check['value']) != sa_regex_unescaped(check['value']) | lower -%}
-      {%- do problems.append((check['field'], sa_repr(check['value']) ~ ' has upper-case letters; names are lower-cased before matching, so write the regex in lower case')) -%}
+      {%- do problems.append((check['field'], sa_config_message('regex_upper_case', {'value': sa_repr(check['value'])}))) -%}
     {%- endif -%}
   {%- endfor -%}
 {%- endmacro %}
 
-{#- The pattern without its escapes (\S, \p{Greek} ... are not upper-case letters to match). -#}
+{#- The pattern without its escapes (\S, \p{Greek} ... are not upper-case letters to match; schema
+    pattern `regex_escape`). -#}
 {% macro sa_regex_unescaped(pattern) -%}
-  {{ return(modules.re.sub('\\\\(?:x[0-9A-Fa-f]{2}|[pP](?:[A-Z]|\\{[A-Za-z]+\\})|.)', '', pattern)) }}
+  {{ return(modules.re.sub(sa_config_patterns()['regex_escape'], '', pattern)) }}
 {%- endmacro %}
 
 {% macro sa_regex_engine() -%}
@@ -315,14 +327,14 @@
 
 {#- Appends a problem and returns false when `value` is not a real YYYY-MM-DD date. -#}
 {% macro sa_config_date(value, field, problems) -%}
-  {%- if value is not string or not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
-    {%- do problems.append((field, sa_repr(value) ~ ' is not a date; use YYYY-MM-DD')) -%}
+  {%- if not sa_config_matches(value, sa_config_patterns()['date']) -%}
+    {%- do problems.append((field, sa_config_message('not_a_date', {'value': sa_repr(value)}))) -%}
     {{ return(false) }}
   {%- endif -%}
   {%- set y, m, d = value.split('-') | map('int') -%}
   {%- set month_days = [31, 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
   {%- if m < 1 or m > 12 or d < 1 or d > month_days[m - 1] -%}
-    {%- do problems.append((field, sa_repr(value) ~ ' is not a real calendar date; use YYYY-MM-DD')) -%}
+    {%- do problems.append((field, sa_config_message('not_a_calendar_date', {'value': sa_repr(value)}))) -%}
     {{ return(false) }}
   {%- endif -%}
   {{ return(true) }}

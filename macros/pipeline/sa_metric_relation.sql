@@ -39,3 +39,13 @@
   {%- for key in order -%}{%- do out.append((groups[key][0]['source'], groups[key])) -%}{%- endfor -%}
   {{ return(out) }}
 {%- endmacro %}
+
+{#- The scan groups as [{'source': source_text, 'metrics': [metric, ...]}, ...] (sa_metrics_by_source),
+    for steps that need their shape but not their scan range. -#}
+{% macro sa_metric_scan_groups() -%}
+  {%- set groups = [] -%}
+  {%- for source_text, group_metrics in sa_metrics_by_source() -%}
+    {%- do groups.append({'source': source_text, 'metrics': group_metrics}) -%}
+  {%- endfor -%}
+  {{ return(groups) }}
+{%- endmacro %}

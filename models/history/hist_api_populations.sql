@@ -4,7 +4,7 @@
     day's rows of the segments it landed; a segment the re-run could not land keeps its row), never
     rebuilt: --full-refresh does not touch it. It also records where each segment was seen
     (ps_id, api_version): the rule history reads a segment's last sighting to tell a deletion from
-    a segment the current API version does not list (macros/history/known_deleted.sql).
+    a segment the current API version does not list (macros/history/sa_known_deleted.sql).
 -#}
 {{ config(
     alias=sa_relation_alias('hist_api_populations'),

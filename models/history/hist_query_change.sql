@@ -3,7 +3,7 @@
     rule changed (never for a new segment). Only flagged days are listed: join on
     (segment_id, run_date) and treat a missing row as 0.
 -#}
-{{ config(materialized='table', alias=sa_relation_alias('hist_query_change')) }}
+{{ config(alias=sa_relation_alias('hist_query_change')) }}
 
 with rule_edits as (
     select segment_id, valid_from_date as run_date, version

@@ -2,7 +2,7 @@
     Every rule version of every segment, numbered per segment (1 = first seen), with the version
     before it and what happened after it. The one place versions are numbered and classified.
 -#}
-{{ config(materialized='table', alias=sa_relation_alias('hist_rule_versions')) }}
+{{ config(alias=sa_relation_alias('hist_rule_versions')) }}
 
 with snapshot_rows as (
     select

@@ -13,9 +13,11 @@
                        count_distinct: distinct values)
       unique_profiles  members with at least one qualifying event that day
       avg_per_profile  metric_value / unique_profiles for count and sum, else null
-    One scan per behaviour table, grouped per (profile, day), joined to the membership stays and
-    rolled up per (segment, day) with all of the table's metrics as columns, then unpivoted
-    (macros/pipeline/sa_metric_events.sql).
+    The steps are models, all ephemeral but the watermark: int_metric_coverage__watermarks (which
+    days each (segment, metric) needs, from what earlier builds computed), int_metric_membership__stays
+    (one row per membership stay of a planned segment), int_metric_events__member_days (one scan
+    per behaviour table grouped per (profile, day), the table's metrics as columns, joined to the
+    stays), int_metric_events__segment_days (rolled up per (segment, day)), and the unpivot here.
     point_in_time is incremental by event day: per (segment, metric) only days from its last
     computed event day on are (re)computed, and each behaviour table is scanned only from the
     earliest such day (a new segment or metric gets every day of the window; then the other
@@ -26,79 +28,58 @@
     window the same way on the next build.
     current is a table rebuilt over the window every run; switching to it is refused while the
     table holds point_in_time history it would not recompute (sa_metrics_daily_guard_basis_switch). -#}
+{%- do sa_metrics_require_watermarks() -%}
 {%- do sa_metrics_daily_guard_basis_switch() -%}
-{%- set incremental = is_incremental() -%}
-{%- set plan = sa_metric_scan_plan(ref('int_segments__selected')) -%}
+{%- set watermarks = ref('int_metric_coverage__watermarks') -%}
+{%- set plan = sa_metric_scan_plan(watermarks) -%}
+{%- set resumes = plan['resumes'] -%}
 
 with selected_segments as (
     select segment_id, segment_name, ps_id, ps_name, folder_id, folder_name
     from {{ ref('int_segments__selected') }}
     where is_selected
 ),
-{%- if incremental %}
+{%- if plan['groups'] %}
 
-computed_through as (
-    -- the last event day already computed per (segment, metric) with the metric's current
-    -- definition (the coverage table): recompute from there on
-    {{ sa_metrics_computed_through_sql() }}
-),
-
-segment_compute_from as (
-    -- the first day a segment still needs for any metric; null (every day) when one of its
-    -- metrics was never computed
+metric_days as (
+    -- the unpivot: one row per (segment, day, metric) of each scan group's roll-up
     select
-        selected_segments.segment_id,
-        case
-            when count(computed_through.last_event_date) = {{ sa_cfg()['metrics'] | length }}
-                then min({{ sa_date_to_day_number('computed_through.last_event_date') }})
-        end as compute_from_day
-    from selected_segments
-    left join computed_through
-        on computed_through.segment_id = selected_segments.segment_id
-    group by selected_segments.segment_id
+        segment_days.segment_id,
+        segment_days.day_number,
+        metric_list.metric_name,
+        metric_list.metric_table,
+        metric_list.agg,
+        {{ sa_metric_case(plan['groups'], sa_type_bigint(), 'event_count') }} as event_count,
+        {{ sa_metric_case(plan['groups'], sa_type_bigint(), 'unique_profiles') }} as unique_profiles,
+        {{ sa_metric_case(plan['groups'], sa_type_double()) }} as metric_value,
+        {{ sa_metric_case(plan['groups'], sa_type_boolean(), 'membership_backfilled') }} as membership_backfilled
+    from {{ ref('int_metric_events__segment_days') }} as segment_days
+    inner join {{ sa_metric_list_values(plan['groups']) }}
+        on metric_list.scan_group = segment_days.scan_group
+),
+{%- if resumes %}
+
+pair_resume_days as (
+    -- the first day each resumed (segment, metric) recomputes
+    select segment_id, metric_name, {{ sa_date_to_day_number('resume_from_date') }} as resume_day
+    from {{ watermarks }}
+    where is_planned and resume_from_date is not null
 ),
 {%- endif %}
 
-membership as (
-    -- one row per membership stay of a selected segment
-    select
-        attribution_membership.segment_id,
-        attribution_membership.profile_id,
-        attribution_membership.valid_from_day,
-        attribution_membership.valid_to_day,
-        attribution_membership.backfilled_before_day
-        {%- if incremental %},
-        segment_compute_from.compute_from_day
-        {%- endif %}
-    from ({{ sa_attribution_membership() }}) as attribution_membership
-    {%- if incremental %}
-    inner join segment_compute_from
-        on segment_compute_from.segment_id = attribution_membership.segment_id
-    where segment_compute_from.compute_from_day is null
-       or attribution_membership.valid_to_day is null
-       or attribution_membership.valid_to_day > segment_compute_from.compute_from_day
-    {%- else %}
-    inner join selected_segments
-        on selected_segments.segment_id = attribution_membership.segment_id
-    {%- endif %}
-),
-{%- if plan['groups'] %}
-{{ sa_metric_rollup_ctes(plan, incremental) }},
-
 segment_day_metrics as (
     select
-        all_metric_rows.*,
-        {{ sa_day_number_to_date('all_metric_rows.day_number') }} as event_date
-    from all_metric_rows
-    {%- if incremental %}
-    left join computed_through
-        on computed_through.segment_id = all_metric_rows.segment_id
-        and computed_through.metric_name = all_metric_rows.metric_name
+        metric_days.*,
+        {{ sa_day_number_to_date('metric_days.day_number') }} as event_date
+    from metric_days
+    {%- if resumes %}
+    left join pair_resume_days
+        on pair_resume_days.segment_id = metric_days.segment_id
+        and pair_resume_days.metric_name = metric_days.metric_name
     {%- endif %}
-    where all_metric_rows.event_count > 0
-    {%- if incremental %}
-      and (computed_through.last_event_date is null
-           or all_metric_rows.day_number >= {{ sa_date_to_day_number('computed_through.last_event_date') }})
+    where metric_days.event_count > 0
+    {%- if resumes %}
+      and (pair_resume_days.resume_day is null or metric_days.day_number >= pair_resume_days.resume_day)
     {%- endif %}
 )
 {%- else %}
@@ -114,7 +95,7 @@ segment_day_metrics as (
         cast(null as {{ sa_type_double() }}) as metric_value,
         cast(null as {{ sa_type_bigint() }}) as unique_profiles,
         cast(null as {{ sa_type_boolean() }}) as membership_backfilled
-    from membership
+    from {{ ref('int_metric_events__segment_days') }}
     where 1 = 0
 )
 {%- endif %}

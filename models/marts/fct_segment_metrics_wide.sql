@@ -69,7 +69,7 @@ segment_day_population as (
 
 population_changes as (
     select segment_id, {{ adapter.quote('date') }} as population_date, population
-    from {{ ref('hist_population_daily') }}
+    from {{ ref('fct_segment_population_daily') }}
     where population is not null
 ),
 

@@ -11,12 +11,10 @@ request; the caller decides whether that loses one record, one parent segment or
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from orchestrate.http import ApiError, HttpClient, HttpPolicy, redact
-from orchestrate.regions import DEFAULT_REGION, cdp_base_url
+from orchestrate.http import ApiError, HttpClient, redact
 
 JSONAPI = "application/vnd.treasuredata.v1+json"
 JSON = "application/json"
@@ -61,27 +59,11 @@ def _data_list(payload: Any, what: str) -> list[Any]:
 
 
 class CdpClient:
-    """Read (and for `rules revert`, write) Audience Studio objects."""
+    """Read (and for `rules revert`, write) Audience Studio objects. Built by the one client factory,
+    `orchestrate.clients.cdp_client` (region or base URL, key, HTTP policy)."""
 
     def __init__(self, http: HttpClient) -> None:
         self.http = http
-
-    @classmethod
-    def for_region(
-        cls,
-        *,
-        region: str | None = None,
-        api_url: str | None = None,
-        api_key: str,
-        max_rps: float | None = None,
-        policy: HttpPolicy | None = None,
-    ) -> CdpClient:
-        """A client for a region's CDP host (or an explicit `api_url`) with the one HTTP policy."""
-        base = policy or HttpPolicy()
-        if max_rps is not None:
-            base = replace(base, requests_per_second=max_rps)
-        name = "custom" if api_url else (region or DEFAULT_REGION)
-        return cls(HttpClient(cdp_base_url(region, api_url), api_key, policy=base, region=name))
 
     @property
     def request_count(self) -> int:

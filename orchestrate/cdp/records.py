@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orchestrate.cdp.canonical import canonical_json
+from orchestrate.errors import SegmentAnalyticsError
 
 INT64_MAX = 2**63 - 1
 MAX_ID_DIGITS = 19
@@ -48,7 +49,7 @@ JOURNEY_STAGE_KIND = "journey_stage"
 MAX_TIMESTAMP_LENGTH = 64
 
 
-class RecordProblem(ValueError):
+class RecordProblem(SegmentAnalyticsError, ValueError):
     """An unusable record: what it is, which id, and why."""
 
     def __init__(self, kind: str, record_id: str | None, reason: str) -> None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http import ApiError, HttpClient, redact
 
 DATAMODELS = "/reporting/datamodels"
@@ -28,7 +29,7 @@ LOOKUP_WAIT = 5.0  # seconds to let a write still in progress on the server land
 Say = Callable[[str], None]
 
 
-class PublishError(RuntimeError):
+class PublishError(SegmentAnalyticsError, RuntimeError):
     """Publishing failed; the message says what the API or the warehouse reported and what to do."""
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from orchestrate.config import Metric
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.report.assets import app_js, inline_script, json_for_script, plotly_js, render_page, style_css
 from orchestrate.report.metric_groups import group_metrics, parse_metrics
 from orchestrate.report.payload import build_payload
@@ -15,7 +18,7 @@ from orchestrate.report.queries import MartMissingError, Progress, read_marts
 from orchestrate.report.relations import check_prefix
 
 
-class ReportError(RuntimeError):
+class ReportError(SegmentAnalyticsError, RuntimeError):
     """The report cannot be built (marts missing, bad configuration); the message says what to do."""
 
 
@@ -27,7 +30,7 @@ def build_report(
     conn: Any,
     *,
     prefix: str,
-    metrics: list[dict[str, Any]] | None,
+    metrics: Sequence[Metric | dict[str, Any]] | None,
     out_path: str | Path,
     title: str = "Segment Analytics",
     schema: str | None = None,
@@ -37,7 +40,8 @@ def build_report(
     """Write the self-contained report to `out_path` and return its path.
 
     `conn` is an open DB-API connection (DuckDB or Trino) whose default schema holds the marts, or
-    pass `schema`. `metrics` is the configured metric list (vars segment_analytics.metrics).
+    pass `schema`. `metrics` is the configured metric list (`Config.metrics`, or the mappings of vars
+    segment_analytics.metrics).
     """
     try:
         check_prefix(prefix)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from orchestrate.config import Metric
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class MetricGroup:
 
 
 def _text_field(metric: Any, index: int, key: str, *, required: bool) -> str:
+    if isinstance(metric, Metric):
+        metric = metric.as_vars()
     if not isinstance(metric, dict):
         raise ValueError(f"metrics[{index}] must be a mapping with keys metric, agg, source; got {metric!r}")
     value = metric.get(key)
@@ -40,11 +45,12 @@ def _text_field(metric: Any, index: int, key: str, *, required: bool) -> str:
     return value.strip()
 
 
-def parse_metrics(metrics: list[dict[str, Any]] | None) -> list[MetricSpec]:
-    """Read the configured metrics (vars segment_analytics.metrics), naming the field on bad input."""
+def parse_metrics(metrics: Sequence[Metric | dict[str, Any]] | None) -> list[MetricSpec]:
+    """Read the configured metrics (`Config.metrics`, or the mappings of vars
+    segment_analytics.metrics), naming the field on bad input."""
     if metrics is None:
         return []
-    if not isinstance(metrics, list):
+    if not isinstance(metrics, list | tuple):
         raise ValueError(f"metrics must be a list of mappings; got {type(metrics).__name__}")
     specs: list[MetricSpec] = []
     seen: set[str] = set()

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.report.relations import mart_relation
 
 Progress = Callable[[str], None]
@@ -81,7 +82,7 @@ class MartTables:
     missing: dict[str, str] = field(default_factory=dict)
 
 
-class MartMissingError(RuntimeError):
+class MartMissingError(SegmentAnalyticsError, RuntimeError):
     """A mart the report cannot do without is absent or unreadable."""
 
 

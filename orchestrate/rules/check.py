@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from orchestrate.rules.member_sql_guard import REJECTED_PREFIX, member_sql_problem
+from orchestrate.warehouse.connect import connect
 
 Status = Literal["match", "differ", "error", "refused", "incomplete"]
 _MAX_ERROR = 500
@@ -223,9 +224,7 @@ def _n(value: int | None) -> str:
 
 def check_from_context(ctx: Any) -> list[CountCheck]:
     """`segment-analytics rules check`: compare and print; return the segments that differ."""
-    from orchestrate.warehouse.connect import connect
-
-    schema = ctx.config.get("landing_schema")
+    schema = ctx.config.landing_schema
     with connect(ctx.target_profile) as conn:
         pairs = landed_pairs(conn, schema=schema, dialect=ctx.dialect)
         if not pairs:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 
+from orchestrate.errors import SegmentAnalyticsError
+
 Node = int | tuple[str, list["Node"]]
 
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|([0-9]+)|([A-Za-z]+))")
 
 
-class ExprError(ValueError):
+class ExprError(SegmentAnalyticsError, ValueError):
     pass
 
 

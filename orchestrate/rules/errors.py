@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from orchestrate.errors import SegmentAnalyticsError
 
-class RuleCompileError(ValueError):
+
+class RuleCompileError(SegmentAnalyticsError, ValueError):
     """A rule (or part of it) cannot be compiled to SQL.
 
     `segment_id` names the segment (None when unknown), `path` the place inside the rule

@@ -6,12 +6,14 @@ import math
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from orchestrate.errors import SegmentAnalyticsError
+
 _BIGINT_MIN = -(2**63)
 _BIGINT_MAX = 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class LiteralError(ValueError):
+class LiteralError(SegmentAnalyticsError, ValueError):
     """A value cannot be rendered as a SQL literal (the caller turns it into a RuleCompileError)."""
 
 

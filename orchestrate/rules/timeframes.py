@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from orchestrate.errors import SegmentAnalyticsError
+
 UNITS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second")
 
 
-class TimeSpecError(ValueError):
+class TimeSpecError(SegmentAnalyticsError, ValueError):
     """Malformed time operand; `field` names the offending key."""
 
     def __init__(self, field: str, message: str) -> None:

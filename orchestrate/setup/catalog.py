@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrate.errors import SegmentAnalyticsError
+
 NUMERIC_COLUMN_TYPES = ("number",)  # the spec's ColumnType for numbers
 
 
-class CatalogError(RuntimeError):
+class CatalogError(SegmentAnalyticsError, RuntimeError):
     """The API's parent segment configurations could not be read; the message says why and how."""
 
 

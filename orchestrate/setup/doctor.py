@@ -16,11 +16,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrate.http import HttpPolicy, redact, register_secret
+from orchestrate.clients import ApiOptions, cdp_client
+from orchestrate.config import ConfigError, Metric
+from orchestrate.context import context_from_args
+from orchestrate.errors import SegmentAnalyticsError
+from orchestrate.http import ApiError, HttpPolicy, redact, register_secret
 from orchestrate.project import API_KEY_ENV
+from orchestrate.regions import UnknownRegionError, cdp_base_url, region
 from orchestrate.setup.freshness import Thresholds, behavior_freshness, landing_freshness
 from orchestrate.setup.probe import TableRef, filter_problem, first_line, schema_exists, table_columns
 from orchestrate.setup.relations import RelationError, metric_relations
+from orchestrate.warehouse.connect import connect
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 
@@ -65,19 +71,15 @@ class Report:
 
 
 def check_context(args: argparse.Namespace) -> tuple[Check, Any]:
-    from orchestrate.commands import FAILURES, resolve_context
-    from orchestrate.config import ConfigError
-    from orchestrate.project import UsageError
-
     try:
-        ctx = resolve_context(args)
+        ctx = context_from_args(args)
     except ConfigError as exc:
         problems = "; ".join(str(p) for p in exc.problems)
         return Check("config", FAIL, f"{len(exc.problems)} problem(s): {problems}",
                      "correct each named key of `segment_analytics:` (dbt_project.yml vars or --vars)"), None
-    except (UsageError, *FAILURES) as exc:
+    except SegmentAnalyticsError as exc:
         return Check("config", FAIL, str(exc), "see the message; `--project-dir`, `--profiles-dir`, `--target`"), None
-    metrics = len(ctx.config.get("metrics") or [])
+    metrics = len(ctx.config.metrics)
     return Check("config", OK, f"project {ctx.project_dir}, target {ctx.target} "
                                f"({ctx.target_profile.get('type')}), {metrics} metric(s)"), ctx
 
@@ -104,8 +106,6 @@ def check_api_key() -> tuple[Check, str | None]:
 
 
 def check_region(args: argparse.Namespace, ctx: Any) -> tuple[Check, str | None]:
-    from orchestrate.regions import UnknownRegionError, cdp_base_url, region
-
     api_url = getattr(args, "api_url", None)
     region_name = getattr(args, "region", None)
     try:
@@ -125,14 +125,11 @@ def check_region(args: argparse.Namespace, ctx: Any) -> tuple[Check, str | None]
 
 
 def check_api(args: argparse.Namespace, key: str | None, url: str | None) -> Check:
-    from orchestrate.cdp.client import CdpClient
-    from orchestrate.http import ApiError
-
     if key is None or url is None:
         return Check("api", SKIP, "needs the API key and a valid region / API URL")
     try:
-        client = CdpClient.for_region(region=getattr(args, "region", None), api_url=getattr(args, "api_url", None),
-                                      api_key=key, policy=DOCTOR_POLICY)
+        client = cdp_client(ApiOptions(region=getattr(args, "region", None), api_url=getattr(args, "api_url", None),
+                                       api_key=key, policy=DOCTOR_POLICY))
         found = client.list_parent_segments_v5()
     except ApiError as exc:
         status = getattr(exc, "status", None)
@@ -153,26 +150,24 @@ def check_api(args: argparse.Namespace, key: str | None, url: str | None) -> Che
     return Check("api", OK, f"{url} answered: {len(found)} parent segment(s) (v5)")
 
 
-def _metric_columns(metric: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _metric_columns(metric: Metric) -> Iterator[tuple[str, str]]:
     for key in ("join_key", "unixtime_col", "agg_col_name"):
-        value = metric.get(key)
+        value = getattr(metric, key)
         if value and value != "1":
             yield key, str(value)
 
 
 def check_warehouse(ctx: Any, report: Report, out: Callable[[str], None]) -> None:
     """Connection, schemas, behaviour tables and columns, freshness (all through one connection)."""
-    from orchestrate.warehouse.connect import connect
-
-    metrics = list(ctx.config.get("metrics") or [])
+    metrics = list(ctx.config.metrics)
     try:
-        relations = metric_relations(ctx, [str(m["source"]) for m in metrics])
+        relations = metric_relations(ctx, [m.source for m in metrics])
         relation_error = None
     except RelationError as exc:
         relations, relation_error = {}, str(exc)
     profile = ctx.target_profile
     target_schema = str(profile.get("schema") or "main")
-    landing = str(ctx.config.get("landing_schema") or target_schema)
+    landing = str(ctx.config.landing_schema or target_schema)
     try:
         with connect(profile) as conn:
             cur = conn.cursor()
@@ -191,7 +186,7 @@ def check_warehouse(ctx: Any, report: Report, out: Callable[[str], None]) -> Non
 
 
 def _after_connect(conn: Any, ctx: Any, report: Report, out: Callable[[str], None], landing: str,
-                   target_schema: str, metrics: list[dict[str, Any]], relations: dict[str, TableRef],
+                   target_schema: str, metrics: list[Metric], relations: dict[str, TableRef],
                    relation_error: str | None) -> None:
     dialect = ctx.dialect
     landing_ok = _schemas(conn, report, out, landing, target_schema, dialect)
@@ -238,7 +233,7 @@ def _schemas(conn: Any, report: Report, out: Callable[[str], None], landing: str
     return landing_ok
 
 
-def _behaviour_tables(conn: Any, report: Report, out: Callable[[str], None], metrics: list[dict[str, Any]],
+def _behaviour_tables(conn: Any, report: Report, out: Callable[[str], None], metrics: list[Metric],
                       relations: dict[str, TableRef], relation_error: str | None,
                       dialect: str) -> list[tuple[str, str]]:
     """One check per behaviour table (its columns and the metrics' filters); returns (source, time
@@ -251,9 +246,9 @@ def _behaviour_tables(conn: Any, report: Report, out: Callable[[str], None], met
         report.add(Check("behaviour tables", FAIL, f"dbt could not resolve the metrics' sources: {relation_error}",
                          "check `metrics[].source` and `declared_behavior_sources`"), out)
         return []
-    by_source: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    by_source: dict[str, list[tuple[int, Metric]]] = {}
     for index, metric in enumerate(metrics):
-        by_source.setdefault(str(metric["source"]), []).append((index, metric))
+        by_source.setdefault(metric.source, []).append((index, metric))
     fresh_candidates: list[tuple[str, str]] = []
     for source, items in by_source.items():
         ref = relations[source]
@@ -261,7 +256,7 @@ def _behaviour_tables(conn: Any, report: Report, out: Callable[[str], None], met
         columns = table_columns(conn, ref, dialect=dialect)
         if not columns:
             report.add(Check(name, FAIL, f"{ref} does not exist (metrics "
-                                         f"{', '.join(str(m['metric']) for _, m in items)})",
+                                         f"{', '.join(m.metric for _, m in items)})",
                              "create or load the table, or fix metrics[].source"), out)
             continue
         problems: list[str] = []
@@ -269,8 +264,8 @@ def _behaviour_tables(conn: Any, report: Report, out: Callable[[str], None], met
             for key, column in _metric_columns(metric):
                 if column.lower() not in columns:
                     problems.append(f"metrics[{index}].{key}: column {column!r} is not in {ref}")
-            if metric.get("filter"):
-                why = filter_problem(conn, ref, str(metric["filter"]))
+            if metric.filter:
+                why = filter_problem(conn, ref, metric.filter)
                 if why:
                     problems.append(f"metrics[{index}].filter does not run on {ref}: {why}")
         if problems:
@@ -278,7 +273,7 @@ def _behaviour_tables(conn: Any, report: Report, out: Callable[[str], None], met
                              f"use a column of {ref} (it has: {', '.join(list(columns)[:20])})"), out)
             continue
         report.add(Check(name, OK, f"{len(columns)} columns; the columns its metrics name are there"), out)
-        for time_column in dict.fromkeys(str(m["unixtime_col"]) for _, m in items):
+        for time_column in dict.fromkeys(m.unixtime_col for _, m in items):
             fresh_candidates.append((source, time_column))
     return fresh_candidates
 

@@ -3,8 +3,8 @@ receiving events (the newest value of a metric's unix-seconds time column)?
 
 Thresholds come from `segment_analytics.freshness: {warn_after_hours: 24, error_after_hours: 48}`,
 each key with its default; `dbt source freshness` reads the same keys (models/staging/*sources.yml,
-macros/config/sa_freshness.sql). `freshness_problems` validates them (the config's twin is
-`sa_config_freshness`); `report_after_run` is what `run` prints after the build.
+macros/config/sa_freshness.sql), validated with the rest of the configuration (orchestrate/config/);
+`report_after_run` is what `run` prints after the build.
 """
 
 from __future__ import annotations
@@ -14,21 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-FRESHNESS_KEY = "freshness"
-DEFAULT_THRESHOLDS = {"warn_after_hours": 24, "error_after_hours": 48}
+from orchestrate import dbt_runner
+from orchestrate.config import Config
+from orchestrate.config.schema import DEFAULTS
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    warn_after_hours: int = 24
-    error_after_hours: int = 48
+    warn_after_hours: int = DEFAULTS["freshness"]["warn_after_hours"]
+    error_after_hours: int = DEFAULTS["freshness"]["error_after_hours"]
 
     @classmethod
-    def from_config(cls, config: dict[str, Any] | None) -> Thresholds:
-        """From the validated (or raw) `segment_analytics` mapping; missing keys take their default."""
-        raw = (config or {}).get(FRESHNESS_KEY) or {}
-        values, _ = freshness_problems(raw)
-        return cls(values["warn_after_hours"], values["error_after_hours"])
+    def from_config(cls, config: Config | None) -> Thresholds:
+        """From the validated configuration (None: the defaults)."""
+        if config is None:
+            return cls()
+        return cls(config.freshness.warn_after_hours, config.freshness.error_after_hours)
 
     def status(self, age: timedelta | None) -> str:
         """ok, warn or error for an age (None: nothing found, an error)."""
@@ -37,35 +38,6 @@ class Thresholds:
         if age >= timedelta(hours=self.warn_after_hours):
             return "warn"
         return "ok"
-
-
-def freshness_problems(raw: Any) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """Normalise `segment_analytics.freshness`; (values with defaults, [(field, message)])."""
-    values = dict(DEFAULT_THRESHOLDS)
-    problems: list[tuple[str, str]] = []
-    if raw is None:
-        return values, problems
-    if not isinstance(raw, dict):
-        return values, [(FRESHNESS_KEY, "must be a mapping {warn_after_hours: 24, error_after_hours: 48}")]
-    for key in raw:
-        if key not in DEFAULT_THRESHOLDS:
-            problems.append((f"{FRESHNESS_KEY}.{key}", "unknown key; remove it or use one of: "
-                                                       + ", ".join(sorted(DEFAULT_THRESHOLDS))))
-    good = 0
-    for key in DEFAULT_THRESHOLDS:
-        if key not in raw:
-            good += 1
-            continue
-        hours = raw[key]
-        if isinstance(hours, bool) or not isinstance(hours, int) or hours < 1:
-            problems.append((f"{FRESHNESS_KEY}.{key}", f"{hours!r} is not a whole number of hours >= 1"))
-        else:
-            values[key] = hours
-            good += 1
-    if good == 2 and values["error_after_hours"] < values["warn_after_hours"]:
-        problems.append((f"{FRESHNESS_KEY}.error_after_hours",
-                         "is less than warn_after_hours; error after the warning, not before"))
-    return values, problems
 
 
 @dataclass(frozen=True)
@@ -174,8 +146,6 @@ def report_after_run(ctx: Any, *, out: Callable[[str], None] = print) -> list[Fr
     """What `run` prints after the build: `dbt source freshness` of the project (landing tables and
     behaviour sources with a time column), one line per source that is not fresh. Never raises for
     stale data: a stale source is a warning of the run, not a failed run."""
-    from orchestrate import dbt_runner
-
     readings: list[Freshness] = []
     try:
         result = dbt_runner.run_dbt(["source", "freshness"], **ctx.dbt_options)

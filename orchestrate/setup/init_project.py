@@ -29,8 +29,15 @@ from typing import Any
 
 import yaml
 
+from orchestrate.clients import ApiOptions, cdp_client
+from orchestrate.config import validate_config
+from orchestrate.context import target_from_args
+from orchestrate.errors import SegmentAnalyticsError
+from orchestrate.http import ApiError
+from orchestrate.regions import cdp_base_url
 from orchestrate.setup.catalog import BehaviorTable, CatalogError, ParentSegmentConfig, read_catalog
 from orchestrate.setup.probe import TableRef, count_and_sums, first_line, is_numeric, table_columns
+from orchestrate.warehouse.connect import connect
 
 VARS_FILE = "segment_analytics_vars.yml"
 SOURCES_FILE = "_segment_analytics__behavior_sources.yml"
@@ -38,7 +45,7 @@ DEFAULT_TIME_COLUMN = "time"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-class InitError(RuntimeError):
+class InitError(SegmentAnalyticsError, RuntimeError):
     """init could not write a configuration; the message says why and what to do."""
 
 
@@ -269,16 +276,14 @@ def render_sources(plans: list[TablePlan], *, time_column: str, now: datetime) -
 def _target(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     """The dbt target's profile output and its dialect. The configuration need not be valid yet
     (init is what writes it), so only the project's profile and target are resolved."""
-    from orchestrate.commands import resolve_target_of
-
-    output = resolve_target_of(args).output
+    output = target_from_args(args).output
     return output, ("duckdb" if output.get("type") == "duckdb" else "trino")
 
 
-def _inspect(connect: Any, profile: dict[str, Any], tables: list[BehaviorTable], picked: list[tuple[str, str]],
+def _inspect(connect_to: Any, profile: dict[str, Any], tables: list[BehaviorTable], picked: list[tuple[str, str]],
              profile_id_column: str, time_column: str, dialect: str) -> list[TablePlan]:
     """Look at every behaviour table, plan the metrics, count rows and sum the picked columns."""
-    with connect(profile) as conn:
+    with connect_to(profile) as conn:
         plans = inspect_tables(conn, tables, profile_id_column=profile_id_column, time_column=time_column,
                                dialect=dialect)
         sums = _match_sums(picked, [p for p in plans if p.usable])
@@ -305,13 +310,6 @@ def _print_findings(segments: list[ParentSegmentConfig], plans: list[TablePlan],
 
 def run_init(args: argparse.Namespace, *, out: Callable[[str], None] = print,
              now: datetime | None = None) -> tuple[Path, Path]:
-    from orchestrate.cdp.client import CdpClient
-    from orchestrate.config import validate_config
-    from orchestrate.http import ApiError
-    from orchestrate.project import api_key_from_env
-    from orchestrate.regions import cdp_base_url
-    from orchestrate.warehouse.connect import connect
-
     now = now or datetime.now(UTC)
     out_dir = Path(args.out_dir)
     targets = (out_dir / VARS_FILE, out_dir / SOURCES_FILE)
@@ -321,8 +319,7 @@ def run_init(args: argparse.Namespace, *, out: Callable[[str], None] = print,
     picked = parse_sum_columns(args.sum_columns)
     profile, dialect = _target(args)
     url = cdp_base_url(args.region, args.api_url)
-    client = CdpClient.for_region(region=args.region, api_url=args.api_url, api_key=str(api_key_from_env()),
-                                  max_rps=getattr(args, "max_rps", None))
+    client = cdp_client(ApiOptions(region=args.region, api_url=args.api_url, max_rps=getattr(args, "max_rps", None)))
     try:
         items = client.list_audiences_v4()
     except ApiError as exc:
@@ -352,23 +349,18 @@ def run_init(args: argparse.Namespace, *, out: Callable[[str], None] = print,
     if not config.get("metrics"):
         raise InitError("no behaviour table can be used as a metric source (see the reasons above); nothing "
                         "written. Load the tables into the target's warehouse, or pass --time-column")
-    config = validate_config(config)  # what every run checks: never write a configuration that fails it
+    checked = validate_config(config)  # what every run checks: never write a configuration that fails it
     out_dir.mkdir(parents=True, exist_ok=True)
     targets[0].write_text(vars_text, encoding="utf-8")
     targets[1].write_text(render_sources(plans, time_column=args.time_column, now=now), encoding="utf-8")
-    out(f"wrote {targets[0]} ({len(config['metrics'])} metric(s)) and {targets[1]}")
+    out(f"wrote {targets[0]} ({len(checked.metrics)} metric(s)) and {targets[1]}")
     out(f"next: paste the vars into dbt_project.yml, copy {SOURCES_FILE} into models/, "
         "then `segment-analytics doctor` and `segment-analytics run`")
     return targets
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from orchestrate.commands import CommandFailed
-
-    try:
-        run_init(args)
-    except InitError as exc:
-        raise CommandFailed(str(exc)) from exc
+    run_init(args)  # an InitError is a SegmentAnalyticsError: the CLI prints its message
     return 0
 
 

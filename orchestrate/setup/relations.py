@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from orchestrate import dbt_runner
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.setup.probe import TableRef
 
 _SEP = "\x1f"
 
 
-class RelationError(RuntimeError):
+class RelationError(SegmentAnalyticsError, RuntimeError):
     """dbt could not say where the metrics' sources are; the message says why."""
 
 
@@ -34,8 +36,6 @@ def parse_inline(text: str) -> dict[str, TableRef]:
 
 def metric_relations(ctx: Any, sources: list[str]) -> dict[str, TableRef]:
     """source text -> TableRef for each distinct metric source (dbt parses the project once)."""
-    from orchestrate import dbt_runner
-
     wanted = sorted(set(sources))
     if not wanted:
         return {}

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http import redact
 
 # Logical column types: varchar, bigint, boolean, date, timestamp.
@@ -91,7 +92,7 @@ class LandingBatch:
         }[table]
 
 
-class TargetError(ValueError):
+class TargetError(SegmentAnalyticsError, ValueError):
     """A dbt target the pull cannot write to."""
 
 

@@ -18,6 +18,7 @@ from orchestrate.warehouse.base import (
     Row,
     row_values,
 )
+from orchestrate.warehouse.credentials import DuckDbParams
 from orchestrate.warehouse.sql import quote_ident
 
 ARROW_TYPES = {"varchar": pa.string(), "bigint": pa.int64(), "boolean": pa.bool_(), "date": pa.date32(),
@@ -35,8 +36,6 @@ class DuckDbLandingWriter(LandingWriter):
         self.settings = dict(settings or {})  # the dbt target's `settings` (e.g. memory_limit)
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        from orchestrate.warehouse.credentials import DuckDbParams
-
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         return DuckDbParams(self.path, self.schema, self.settings).connect()

@@ -13,10 +13,12 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from orchestrate import regions
 from orchestrate.http import ApiError, HttpClient, HttpPolicy, register_secret
 from orchestrate.warehouse.base import TargetError
-from orchestrate.warehouse.credentials import TrinoParams
+from orchestrate.warehouse.credentials import TrinoParams, trino_params
 from orchestrate.warehouse.statements import DbapiStatementWriter
+from orchestrate.warehouse.td_mode import is_td_connection, is_td_host
 
 log = logging.getLogger("segment_analytics")
 
@@ -72,14 +74,11 @@ def ensure_td_target_database(profile_target: dict[str, Any], schema: str | None
                               api_url: str | None = None) -> bool | None:
     """For a dbt target on a Treasure Data host: create its database (`schema`, default the target's)
     when missing, through the region's TD API (`api_url` overrides it). None for any other target."""
-    from orchestrate.regions import td_api_url_for_trino_host
-    from orchestrate.warehouse.credentials import trino_params
-    from orchestrate.warehouse.td_mode import is_td_connection, is_td_host
-
     if not is_td_connection(profile_target) or not is_td_host(profile_target.get("host")):
         return None
     params = trino_params(profile_target, schema)
-    return ensure_td_database(api_url or td_api_url_for_trino_host(params.host), td_api_key(params), params.schema)
+    endpoint = api_url or regions.td_api_url_for_trino_host(params.host)
+    return ensure_td_database(endpoint, td_api_key(params), params.schema)
 
 
 class TdLandingWriter(DbapiStatementWriter):

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from orchestrate.regions import REGIONS
+from orchestrate.errors import SegmentAnalyticsError
+from orchestrate.regions import REGIONS, normalise_host
 
 AUTO = "auto"
 TD_DOMAINS = ("treasuredata.com", "treasuredata.co.jp")
@@ -23,19 +24,8 @@ _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
-class TdModeSettingError(ValueError):
+class TdModeSettingError(SegmentAnalyticsError, ValueError):
     """A td_mode setting that is none of true, false, auto."""
-
-
-def normalise_host(host: Any) -> str:
-    """The host name of a profile's `host`: lower-case, without scheme, port, path or final dot."""
-    text = str(host or "").strip().lower()
-    if "://" in text:
-        text = text.split("://", 1)[1]
-    text = text.split("/", 1)[0].split("@")[-1]
-    if text.count(":") == 1:  # host:port (an IPv6 address has more than one colon)
-        text = text.split(":", 1)[0]
-    return text.rstrip(".")
 
 
 def is_td_host(host: Any) -> bool:
@@ -67,10 +57,11 @@ def parse_setting(value: Any, field: str = "segment_analytics.td_mode") -> bool 
     raise TdModeSettingError(f"{field}: must be true, false or auto, not {value!r}")
 
 
-def setting_of(cli_or_project_vars: Mapping[str, Any] | None, config: Mapping[str, Any] | None) -> bool | None:
-    """The effective setting: `segment_analytics.td_mode` when true/false, else the top-level var
-    `td_mode` when true/false, else None (auto)."""
-    explicit = parse_setting((config or {}).get("td_mode"))
+def setting_of(cli_or_project_vars: Mapping[str, Any] | None, configured: Any = None) -> bool | None:
+    """The effective setting: `configured` (the value of `segment_analytics.td_mode`, e.g.
+    `Config.td_mode`) when true/false, else the top-level var `td_mode` when true/false, else None
+    (auto)."""
+    explicit = parse_setting(configured)
     if explicit is not None:
         return explicit
     return parse_setting((cli_or_project_vars or {}).get("td_mode"), "td_mode")

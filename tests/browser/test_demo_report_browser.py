@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestrate.demo.config import demo_config
 from orchestrate.project import PACKAGE_ROOT
 from orchestrate.report import build_report
+from segment_analytics_sandbox.demo.config import demo_config
 from tests.browser.helpers import charts, open_tab, points, screenshot_stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -17,14 +17,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from orchestrate.demo.run import run_demo
+    from segment_analytics_sandbox.demo.run import run_demo
 
     work = tmp_path_factory.mktemp("demo-report")
     result = run_demo(work, work / "demo.duckdb", days=2, n_profiles=1000, project_dir=PACKAGE_ROOT)
     config = demo_config()
     conn = duckdb.connect(str(result.duckdb_path), read_only=True)
     try:
-        return build_report(conn, prefix=config["project_prefix"], metrics=config["metrics"],
+        return build_report(conn, prefix=config.project_prefix, metrics=config.metrics,
                             out_path=work / "report.html", title="Demo", progress=None)
     finally:
         conn.close()
@@ -34,7 +34,7 @@ def test_demo_report_renders_every_tab(open_report, demo_report):
     page, log = open_report(demo_report)
     tabs = page.eval_on_selector_all("[role=tab]", "els => els.map(e => e.dataset.tab)")
     labels = page.eval_on_selector_all("[role=tab]", "els => els.map(e => e.textContent)")
-    # One tab per configured source table of the demo's metrics (orchestrate/demo/config.py).
+    # One tab per configured source table of the demo's metrics (sandbox/segment_analytics_sandbox/demo/config.py).
     assert labels == ["Account summary", "Segments", "Orders", "Pageviews", "Email events", "Compare"]
     for tab in tabs:
         open_tab(page, tab)

@@ -17,12 +17,12 @@ import pytest
 
 from orchestrate.cdp.client import MAX_TREE_REQUESTS
 from orchestrate.cdp.records import MAX_NESTING
-from orchestrate.fake_api import cdp_routes
-from orchestrate.fake_api.server import Reply
 from orchestrate.pull import PullError, run_pull
 from orchestrate.warehouse.base import warehouse_error
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
 from orchestrate.warehouse.statements import StatementLandingWriter
+from segment_analytics_sandbox.fake_api import cdp_routes
+from segment_analytics_sandbox.fake_api.server import Reply
 from tests.fixtures.fake_api import TEST_API_KEY
 from tests.integration.cdp.helpers import GENDER_RULE, RUN_DATE, dicts, landed_segment_ids, small_account
 from tests.integration.history.world import (
@@ -42,7 +42,7 @@ def landing(tmp_path):
 
 def pull(client, landing, *, v5_flag="both", writer=None):
     return run_pull(client=client, writer=writer or DuckDbLandingWriter(landing),
-                    config={"filters": {"v5_flag": v5_flag}}, run_date=RUN_DATE, sql_source="compiler",
+                    v5_flag=v5_flag, run_date=RUN_DATE, sql_source="compiler",
                     dialect="duckdb")
 
 

@@ -20,9 +20,9 @@ import pytest
 
 from orchestrate.cli import main
 from orchestrate.dbt_runner import DbtFailed, run_dbt
-from orchestrate.demo.rules import all_of, attr, op, rule
 from orchestrate.regexes import joni_problem
 from orchestrate.rules import RuleCompileError, compile_rule
+from segment_analytics_sandbox.rules import all_of, attr, op, rule
 from tests.fixtures.dbt_project import PROJECT_DIR, DbtWorkspace, fixture_config
 from tests.fixtures.landing_fixture import RUN_DATE, build_landing_fixture
 from tests.fixtures.trino import TrinoServer

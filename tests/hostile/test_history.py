@@ -29,9 +29,10 @@ from typing import Any
 import pytest
 
 from orchestrate.dbt_runner import DbtFailed
-from orchestrate.fake_api import cdp_routes
 from orchestrate.pull import PullError
+from segment_analytics_sandbox.fake_api import cdp_routes
 from tests.integration.history.world import (
+    HISTORY_SELECT,
     PS_LEGACY,
     PS_SHOP,
     World,
@@ -46,7 +47,7 @@ ADULTS, JAPAN, GONE, DOOMED, IRELAND = "7001", "7002", "7003", "7004", "7101"
 KEPT = (ADULTS, JAPAN, IRELAND)
 D1, D2, D3, D4, D5, D6, D7 = (dt.date(2026, 5, d) for d in range(1, 8))
 WINDOW = {"type": "interval", "lookback": "-3d", "anchor": "now"}
-SELECT = ("+path:models/history", "+fct_segment_metrics_daily_coverage", "+population_tracker")
+SELECT = (*HISTORY_SELECT, "+fct_segment_metrics_daily_coverage", "+fct_segment_population_runs")
 ORDER_DAYS = [dt.date(2026, 4, 24) + dt.timedelta(days=i) for i in range(14)]  # 04-24 .. 05-07
 HISTORY = ("sa_snp_segment_rules", "sa_snp_segment_membership", "sa_hist_api_populations", "sa_population_tracker",
            "sa_metrics_daily", "sa_metrics_daily_coverage")

@@ -1,6 +1,6 @@
 """Hostile network and hostile configuration for the HTTP policy and `publish`, end to end.
 
-Fake Treasure Insights API on 127.0.0.1 (orchestrate/fake_api) with injected faults, DuckDB marts
+Fake Treasure Insights API on 127.0.0.1 (sandbox/segment_analytics_sandbox/fake_api) with injected faults, DuckDB marts
 (tests/integration/report/marts_fixture.py), and a scripted server that drips bytes
 (tests/fixtures/slow_server.py). The `drop` fault answers after the server has done the work, then
 cuts the answer in half: the client sees a lost answer to a write that took effect.
@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from orchestrate.cli import main
-from orchestrate.fake_api.insights_routes import insights_state
 from orchestrate.http import HttpClient, HttpPolicy
 from orchestrate.publish import PublishError, publish
+from segment_analytics_sandbox.fake_api.insights_routes import insights_state
 from tests.fixtures.fake_api import FAST_POLICY, TEST_API_KEY
 from tests.fixtures.publish import publish_argv, publish_cli_env
 from tests.fixtures.slow_server import drip_body, scripted

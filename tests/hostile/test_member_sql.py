@@ -19,13 +19,14 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestrate.fake_api.server import FakeApiServer, Reply
-from orchestrate.fake_api.state import FakeState
+from orchestrate.config import validate_config
 from orchestrate.pull import run_pull
 from orchestrate.report.builder import build_report
 from orchestrate.rules.check import check_from_context
 from orchestrate.rules.member_sql_guard import REJECTED_PREFIX
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+from segment_analytics_sandbox.fake_api.server import FakeApiServer, Reply
+from segment_analytics_sandbox.fake_api.state import FakeState
 from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
 from tests.fixtures.fake_api import make_client
 
@@ -129,7 +130,8 @@ class Account:
     def run_day(self, day: dt.date, server: FakeApiServer) -> Any:
         _write_warehouse(self.workspace.db_path, day)
         result = run_pull(client=make_client(server), writer=DuckDbLandingWriter(self.workspace.db_path),
-                          config=self.config, run_date=day, sql_source="auto", dialect="duckdb")
+                          v5_flag=validate_config(self.config).filters.v5_flag, run_date=day, sql_source="auto",
+                          dialect="duckdb")
         # tiny statements: every segment in a batch of its own or two, so any split inside data would show
         self.workspace.dbt(["build"], config=self.config, run_date=day.isoformat(),
                            extra_vars={"sa_max_statement_length": 2600})
@@ -211,7 +213,7 @@ def test_hostile_member_sql_flags_only_its_segment(tmp_path: Path, capsys: pytes
     assert "TOP-SECRET" not in dump and "q1" not in dump
 
     # rules check lists the refused segments and runs none of their SQL
-    ctx = SimpleNamespace(config={"landing_schema": None}, dialect="duckdb",
+    ctx = SimpleNamespace(config=validate_config(fixture_config(landing_schema=None)), dialect="duckdb",
                           target_profile={"type": "duckdb", "path": str(account.workspace.db_path), "schema": "main"})
     capsys.readouterr()
     differences = check_from_context(ctx)
@@ -244,7 +246,8 @@ def test_refused_api_sql_falls_back_to_the_compiler_in_api_mode(tmp_path: Path) 
     try:
         _write_warehouse(account.workspace.db_path, DAY1)
         result = run_pull(client=make_client(server), writer=DuckDbLandingWriter(account.workspace.db_path),
-                          config=account.config, run_date=DAY1, sql_source="api", dialect="duckdb")
+                          v5_flag=validate_config(account.config).filters.v5_flag, run_date=DAY1, sql_source="api",
+                          dialect="duckdb")
         account.workspace.dbt(["run", "--select", "+int_segment_members"], config=account.config,
                               run_date=DAY1.isoformat())
     finally:

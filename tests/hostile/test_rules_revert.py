@@ -19,10 +19,10 @@ import requests
 
 from orchestrate.cdp.canonical import rule_hash
 from orchestrate.cdp.client import CdpClient
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
 from orchestrate.history import HistoryError, revert, rule_diff, rule_history
 from orchestrate.http import ApiError
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.state import FakeState
 from tests.fixtures.fake_api import TEST_API_KEY, make_client
 from tests.integration.history.world import (
     DAY1,
@@ -380,12 +380,14 @@ def test_cli_glue_dry_run_then_apply_with_the_state_it_printed(
 ) -> None:
     from types import SimpleNamespace
 
+    from orchestrate.config import validate_config
     from orchestrate.history import revert_from_context
+    from tests.fixtures.dbt_project import fixture_config
 
     monkeypatch.setenv("TD_API_KEY", TEST_API_KEY)
     db_path = acct.world.warehouse.workspace.db_path  # type: ignore[attr-defined]
     ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"},
-                          config={"project_prefix": "sa"})
+                          config=validate_config(fixture_config(project_prefix="sa")))
     dry = revert_from_context(ctx, f"segment {CLI5}", to_version=1, yes=False, api_url=acct.server.url, max_rps=0)
     applied = revert_from_context(ctx, CLI5, to_version=1, yes=True, api_url=acct.server.url, max_rps=0,
                                   expect_state=dry.state)

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
-from orchestrate import cli, commands, dbt_runner
-from orchestrate.cdp.client import CdpClient
+from orchestrate import cli, dbt_runner
+from orchestrate.clients import cdp_client
+from orchestrate.context import context_from_args
 from orchestrate.project import UsageError
 from orchestrate.target import resolve_target
 from tests.fixtures.dbt_project import PROJECT_DIR
@@ -198,11 +200,12 @@ def test_the_run_context_carries_the_region_to_the_cdp_client_and_the_host_to_db
     host = _host(tmp_path)
     args = argparse.Namespace(project_dir=str(host), profiles_dir=None, target="td_eu", region="eu01",
                               vars_text=METRIC_VARS, run_date="2026-05-01", profile=None)
-    ctx = commands.resolve_context(args)
+    ctx = context_from_args(args)
     assert ctx.target_profile["host"] == "api-presto.eu01.treasuredata.com"
     assert ctx.dbt_options["env"]["TD_PRESTO_HOST"] == "api-presto.eu01.treasuredata.com"
     assert ctx.dbt_options["profile"] == "acme" and ctx.dbt_options["target"] == "td_eu"
-    client = CdpClient.for_region(region=ctx.region, api_url=None, api_key=KEY, max_rps=None)
+    assert ctx.api.region == "eu01"
+    client = cdp_client(replace(ctx.api, api_key=KEY))
     assert client.http.base_url == "https://api-cdp.eu01.treasuredata.com"
 
 
@@ -225,7 +228,7 @@ def test_the_landing_writer_follows_the_td_mode_dbt_uses(tmp_path: Path, target:
     vars_text = METRIC_VARS[:-1] + (f", td_mode: {setting}}}" if setting else "}")
     args = cli.build_parser().parse_args(["pull", "--project-dir", str(host), "--profiles-dir", str(host),
                                           "--target", target, "--region", "eu01", "--vars", vars_text])
-    ctx = commands.resolve_context(args)
+    ctx = context_from_args(args)
     assert ctx.td_mode is expected
     writer = for_target(ctx.target_profile, td_mode=ctx.td_mode)
     assert isinstance(writer, TdLandingWriter) is expected

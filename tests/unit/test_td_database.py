@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from orchestrate import commands
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.td_routes import td_state
+from orchestrate import pipeline
+from orchestrate.context import RunContext
 from orchestrate.warehouse import for_target
 from orchestrate.warehouse.base import TargetError
 from orchestrate.warehouse.credentials import TrinoParams
 from orchestrate.warehouse.td import TdLandingWriter, ensure_td_database, ensure_td_target_database
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.td_routes import td_state
 from tests.fixtures.fake_api import FAST_POLICY, TEST_API_KEY
 
 TD_PROFILE: dict[str, Any] = {
@@ -95,9 +96,9 @@ def test_build_on_treasure_data_creates_the_targets_database_first(fake_api: Fak
     assert ensure_td_target_database({"type": "duckdb", "path": "x.duckdb"}) is None
 
     order: list[str] = []
-    monkeypatch.setattr(commands, "ensure_td_database", lambda ctx: order.append("database"))
+    monkeypatch.setattr(pipeline, "ensure_td_target_database", lambda profile: order.append("database"))
     monkeypatch.setattr("orchestrate.dbt_runner.run_dbt", lambda args, **kw: order.append(args[0]))
-    ctx = commands.RunContext(project_dir=tmp_path, profiles_dir=tmp_path, target="prod", target_profile=TD_PROFILE,
-                              config={}, run_date=date(2026, 5, 1))
-    commands.build(ctx)
+    ctx = RunContext(project_dir=tmp_path, profiles_dir=tmp_path, target="prod", target_profile=TD_PROFILE,
+                     config={}, run_date=date(2026, 5, 1))  # type: ignore[arg-type] - build reads no config
+    pipeline.build(ctx)
     assert order == ["database", "build"]

@@ -30,7 +30,7 @@ import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from orchestrate.fake_api.server import LoggedRequest
+from segment_analytics_sandbox.fake_api.server import LoggedRequest
 
 # A vendored copy of the official bundle (shared/api-specs/treasure-data-cdp-api-openapi.yml, as
 # harvested by api-evangelist from docs.treasure.ai), so the contract tests run from a fresh clone.

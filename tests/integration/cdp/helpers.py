@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from orchestrate.fake_api.state import FakeState
+from segment_analytics_sandbox.fake_api.state import FakeState
 
 RUN_DATE = date(2026, 11, 28)
 

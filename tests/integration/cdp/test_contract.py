@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from orchestrate.fake_api.synthetic import build_account
 from orchestrate.pull import run_pull
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+from segment_analytics_sandbox.synthetic.account import build_account
 from tests.integration.cdp import contract
 
 
@@ -23,7 +23,7 @@ def _traffic(fake_api, fake_state, cdp_client, tmp_path):
     v5_segment = next(s.id for s in fake_state.segments.values() if fake_state.parent_segments[s.ps_id].v5)
     fake_state.omit_rule_in_lists |= {first, v5_segment}  # forces single-segment GETs, v4 and v5
     writer = DuckDbLandingWriter(tmp_path / "landing.duckdb")
-    run_pull(client=cdp_client, writer=writer, config={"filters": {"v5_flag": "both"}},
+    run_pull(client=cdp_client, writer=writer, v5_flag="both",
              run_date=date(2026, 11, 28), sql_source="api", dialect="trino")
     seg = fake_state.segments[first]
     cdp_client.update_segment_rule_v4(seg.ps_id, seg.id, seg.rule)
@@ -144,7 +144,7 @@ def test_funnels_stage_statistics_and_view_only_traffic_match_the_spec(spec, fak
     fake_state.empty_rule_in_v5_reads.add(ids["buyers"])
     fake_state.view_only_keys.add(TEST_API_KEY)
     pull(client=cdp_client, writer=DuckDbLandingWriter(tmp_path / "landing.duckdb"),
-         config={"filters": {"v5_flag": "both"}}, run_date=date(2026, 11, 28), sql_source="compiler",
+         v5_flag="both", run_date=date(2026, 11, 28), sql_source="compiler",
          dialect="duckdb")
     log = list(fake_api.request_log)
     assert any("/stages/" in e.path and e.path.endswith("/statistics") for e in log)
@@ -172,7 +172,7 @@ def test_journeys_and_their_statistics_match_the_spec(spec, fake_api, fake_state
     forbidden_ps = fake_state.add_parent_segment("Forbidden journeys", ps_id=400001)
     forbidden, _ = fake_state.add_journey(forbidden_ps, "Hidden", ["x"])
     result = pull(client=cdp_client, writer=DuckDbLandingWriter(tmp_path / "landing.duckdb"),
-                  config={"filters": {"v5_flag": "both"}}, run_date=date(2026, 11, 28), sql_source="compiler",
+                  v5_flag="both", run_date=date(2026, 11, 28), sql_source="compiler",
                   dialect="duckdb")
     assert result.status == "success", result.problems
     # a 403 on the statistics route (the spec's non-JSON:API body), asked directly

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime
 import pytest
 import requests
 
-from orchestrate.fake_api.server import FakeApiServer, Reply
-from orchestrate.fake_api.state import FakeState, StateError
 from orchestrate.http import ApiError
+from segment_analytics_sandbox.fake_api.server import FakeApiServer, Reply
+from segment_analytics_sandbox.fake_api.state import FakeState, StateError
 from tests.fixtures.fake_api import TEST_API_KEY
 from tests.integration.cdp.helpers import GENDER_RULE, ORDERS_RULE, small_account
 
@@ -113,7 +113,7 @@ def test_state_round_trips_through_a_file_and_serve_loads_it(tmp_path, monkeypat
         loaded.add_segment(ids["both"], "Men", None)
     assert int(loaded.add_segment(ids["both"], "new", None)) > max(int(i) for i in state.segments)
 
-    import orchestrate.fake_api.server as server_module
+    import segment_analytics_sandbox.fake_api.server as server_module
 
     started = threading.Event()
     holder = {}

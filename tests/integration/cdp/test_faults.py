@@ -20,7 +20,7 @@ def landing(tmp_path):
 
 
 def pull(client, landing, sql_source="api"):
-    return run_pull(client=client, writer=DuckDbLandingWriter(landing), config={"filters": {"v5_flag": "both"}},
+    return run_pull(client=client, writer=DuckDbLandingWriter(landing), v5_flag="both",
                     run_date=RUN_DATE, sql_source=sql_source, dialect="trino")
 
 
@@ -146,7 +146,7 @@ def test_in_flight_and_rate_caps_hold(fake_api, fake_state, landing):
     fake_api.faults.add("slow", r"/statistics$", count=None, delay=0.15)
     policy = HttpPolicy(**{**FAST_POLICY.__dict__, "max_in_flight": 2, "requests_per_second": 0})
     client = make_client(fake_api, policy)
-    run_pull(client=client, writer=DuckDbLandingWriter(landing), config={}, run_date=RUN_DATE,
+    run_pull(client=client, writer=DuckDbLandingWriter(landing), run_date=RUN_DATE,
              sql_source="compiler", dialect="duckdb", workers=6)
     assert fake_api.max_in_flight_seen == 2  # six worker threads, never more than two requests at once
     assert_complete(landing, fake_state)

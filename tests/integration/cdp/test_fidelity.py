@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orchestrate.cdp.canonical import canonical_rule_json, rule_hash
-from orchestrate.fake_api import cdp_routes
-from orchestrate.fake_api.server import Reply
 from orchestrate.pull import PullError, run_pull
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+from segment_analytics_sandbox.fake_api import cdp_routes
+from segment_analytics_sandbox.fake_api.server import Reply
 from tests.fixtures.fake_api import TEST_API_KEY
 from tests.integration.cdp.helpers import GENDER_RULE, ORDERS_RULE, RUN_DATE, dicts, landed_segment_ids, small_account
 
@@ -25,7 +25,7 @@ def landing(tmp_path):
 
 
 def pull(client, landing, *, v5_flag="both", run_date=RUN_DATE):
-    return run_pull(client=client, writer=DuckDbLandingWriter(landing), config={"filters": {"v5_flag": v5_flag}},
+    return run_pull(client=client, writer=DuckDbLandingWriter(landing), v5_flag=v5_flag,
                     run_date=run_date, sql_source="compiler", dialect="duckdb")
 
 

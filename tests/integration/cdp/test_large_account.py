@@ -9,12 +9,12 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
-from orchestrate.fake_api.synthetic import build_account
 from orchestrate.http import HttpPolicy
 from orchestrate.pull import run_pull
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.state import FakeState
+from segment_analytics_sandbox.synthetic.account import build_account
 from tests.fixtures.fake_api import FAST_POLICY, make_client
 from tests.integration.cdp.helpers import RUN_DATE, dicts, landed_segment_ids, rows
 
@@ -56,10 +56,9 @@ def _pull_twice(url, expected, counts, tmp_path):
     client = make_client(_Remote(url), policy)
     landing = tmp_path / "large.duckdb"
     writer = DuckDbLandingWriter(landing)
-    config = {"filters": {"v5_flag": "both"}}
 
     start = time.monotonic()
-    first = run_pull(client=client, writer=writer, config=config, run_date=RUN_DATE, sql_source="api",
+    first = run_pull(client=client, writer=writer, v5_flag="both", run_date=RUN_DATE, sql_source="api",
                      dialect="trino")
     print(f"\nlarge account, first pull: {first.summary()} in {time.monotonic() - start:.1f}s")
     assert first.status == "success", first.problems
@@ -73,7 +72,7 @@ def _pull_twice(url, expected, counts, tmp_path):
     assert dicts(landing, "cdp_landing__pull_runs")[0]["requests"] == first.requests
 
     start = time.monotonic()
-    second = run_pull(client=client, writer=writer, config=config, run_date=RUN_DATE, sql_source="api",
+    second = run_pull(client=client, writer=writer, v5_flag="both", run_date=RUN_DATE, sql_source="api",
                       dialect="trino")
     print(f"large account, second pull: {second.summary()} in {time.monotonic() - start:.1f}s")
     assert second.sql_api_requests == 0 and second.statistics_rows == 0

@@ -20,7 +20,7 @@ def landing(tmp_path):
 
 
 def pull(client, landing, *, v5_flag="both", sql_source="auto", dialect="duckdb", run_date=RUN_DATE):
-    return run_pull(client=client, writer=DuckDbLandingWriter(landing), config={"filters": {"v5_flag": v5_flag}},
+    return run_pull(client=client, writer=DuckDbLandingWriter(landing), v5_flag=v5_flag,
                     run_date=run_date, sql_source=sql_source, dialect=dialect)
 
 
@@ -230,7 +230,7 @@ def test_statistics_refresh_days_spaces_out_the_requests(fake_api, fake_state, c
 
     def run(day):
         fake_api.clear_log()
-        run_pull(client=cdp_client, writer=writer, config={}, run_date=day, sql_source="compiler",
+        run_pull(client=cdp_client, writer=writer, run_date=day, sql_source="compiler",
                  dialect="duckdb", statistics_refresh_days=3)
         return [r.query for r in fake_api.requests_matching("GET", rf"/segments/{ids['men']}/statistics$")]
 

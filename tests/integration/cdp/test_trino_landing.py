@@ -38,8 +38,7 @@ def test_pull_lands_into_trino_and_keeps_it_on_failure(trino_server, fake_api, f
     ids = small_account(fake_state)
     writer = _writer(trino_server)
     client = make_client(fake_api)
-    config = {"filters": {"v5_flag": "both"}}
-    first = run_pull(client=client, writer=writer, config=config, run_date=RUN_DATE, sql_source="auto",
+    first = run_pull(client=client, writer=writer, v5_flag="both", run_date=RUN_DATE, sql_source="auto",
                      dialect="trino")
     assert first.status == "success"
     segments = {r[0]: r for r in _table(trino_server, "cdp_landing__segments")}
@@ -53,7 +52,7 @@ def test_pull_lands_into_trino_and_keeps_it_on_failure(trino_server, fake_api, f
 
     # second pull with a change: the replaced tables hold only the new pull, accumulating ones only grow
     fake_state.delete_segment(ids["rt"])
-    second = run_pull(client=client, writer=writer, config=config, run_date=RUN_DATE, sql_source="auto",
+    second = run_pull(client=client, writer=writer, v5_flag="both", run_date=RUN_DATE, sql_source="auto",
                       dialect="trino")
     assert second.sql_rows == 0
     assert {r[0] for r in _table(trino_server, "cdp_landing__segments")} == set(fake_state.segments)
@@ -74,7 +73,7 @@ def test_pull_lands_into_trino_and_keeps_it_on_failure(trino_server, fake_api, f
     failing = make_client(fake_api, HttpPolicy(**{**FAST_POLICY.__dict__, "max_attempts": 2}))
     fake_state.record_population(ids["men"], RUN_DATE, 999)
     with pytest.raises(PullError):
-        run_pull(client=failing, writer=writer, config=config, run_date=RUN_DATE, sql_source="auto",
+        run_pull(client=failing, writer=writer, v5_flag="both", run_date=RUN_DATE, sql_source="auto",
                  dialect="trino")
     assert {t: _table(trino_server, t, "1, 2, 3") for t in before} == before
     statuses = [r[0] for r in trino_server.query(

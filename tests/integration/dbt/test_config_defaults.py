@@ -47,7 +47,7 @@ def test_sa_cfg_fills_the_same_defaults_as_the_cli_key_by_key(
     found = {int(i): json.loads(p) for i, p in (line.split(" ", 1) for line in _marked(capfd, "SA_CONFIG"))}
     assert sorted(found) == list(range(len(PARTIAL_CONFIGS)))
     for index, raw in enumerate(PARTIAL_CONFIGS):
-        python = validate_config(raw)
+        python = validate_config(raw).as_vars()
         assert set(found[index]) == set(python) == set(DEFAULTS), raw
         for key in DEFAULTS:
             assert found[index][key] == python[key], (key, raw)
@@ -120,7 +120,7 @@ def test_the_cli_reads_a_host_projects_vars_as_dbt_does(
     seen = _seen(host, capfd, cli_vars)
     assert seen["raw"] == dbt_vars.package_var(host, "segment_analytics", cli_vars)
     assert seen["declared"] == dbt_vars.package_var(host, "declared_behavior_sources", cli_vars)
-    assert seen["cfg"] == python
+    assert seen["cfg"] == python.as_vars()
     assert seen["cfg"]["metrics"] and seen["cfg"]["metrics"][0]["source"] == "shop.orders"
 
 

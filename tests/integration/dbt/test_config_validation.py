@@ -1,14 +1,16 @@
 """dbt's config validation (macros/config/sa_validate_config.sql) and the CLI's
-(orchestrate/config.py) name the same fields for the same bad configurations."""
+(orchestrate/config/validate.py), both reading the one schema (orchestrate/config/schema.py), name
+the same fields with the same messages for the same bad configurations."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
-from orchestrate.config import ConfigError, validate_config
+from orchestrate.config import MESSAGES, ConfigError, validate_config
 from orchestrate.dbt_runner import DbtFailed
 from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
 from tests.fixtures.landing_fixture import RUN_DATE, build_landing_fixture
@@ -148,3 +150,50 @@ def test_bad_config_stops_dbt_before_any_model(dbt_workspace: DbtWorkspace) -> N
     assert "segment_analytics.filters.ps_to_include: invalid regex '(unclosed'" in message
     assert dbt_workspace.query(
         "select count(*) from information_schema.tables where table_name = 'sa_int_segments__selected'") == [(0,)]
+
+
+# One bad configuration per message of the schema (orchestrate/config/schema.py MESSAGES): both
+# validators must give the very same [field, message] list, so no message is written twice.
+EVERY_MESSAGE_CONFIGS: list[Any] = [
+    ["not", "a", "mapping"],
+    fixture_config(filters="x", insights="x", time_window="x", freshness="daily"),
+    fixture_config(colour="blue", project_prefix="Bad", profile_id_column="a b", segment_sql_source="magic",
+                   exact_counts="yes", td_mode="sometimes"),
+    fixture_config(filters={"ps_to_include": 5, "folders_to_include": "(?=x)", "segments_to_include": "High"}),
+    fixture_config(time_window={"type": "interval", "lookback": "30d", "anchor": "2026-1-1"}),
+    fixture_config(time_window={"type": "range", "start_date": "2026-02-30", "end_date": "2026-03-01"}),
+    fixture_config(time_window={"type": "range", "start_date": "2026-03-01", "end_date": "2026-02-01"}),
+    fixture_config(metrics=[]),
+    fixture_config(metrics="orders"),
+    fixture_config(metrics=["orders", {"metric": "Bad-Name", "agg": "median", "source": "a.b.c", "join_key": "a b",
+                                       "unixtime_col": "", "filter": "x; y", "agg_col_name": "a b"},
+                            {"metric": "o", "agg": "count_distinct", "source": "s.t", "join_key": "k",
+                             "unixtime_col": "t"},
+                            {"metric": "o", "agg": "count", "source": "s.t", "join_key": "k", "unixtime_col": "t"}]),
+    fixture_config(insights={"model_name": " ", "tables": "x", "shared_users": ["nope"], "change_schema_cols": "x",
+                             "join_relations": "x"}),
+    fixture_config(insights={"change_schema_cols": {"blob": [], "text": "x"}, "join_relations": [["a"]]}),
+    fixture_config(freshness={"warn_after_hours": "24", "error_after_hours": 1.5, "colour": 1}),
+    fixture_config(freshness={"warn_after_hours": 30, "error_after_hours": 20}),
+    fixture_config(freshness={"warn_after_hours": 60}),  # after the default error_after_hours (48)
+]
+
+
+def _template(text: str) -> re.Pattern[str]:
+    return re.compile("".join(".+?" if part.startswith("%(") else re.escape(part)
+                              for part in re.split(r"(%\(\w+\)s)", text)), re.S)
+
+
+def test_both_validators_give_the_same_message_for_every_mistake(
+        dbt_workspace: DbtWorkspace, capfd: pytest.CaptureFixture[str]) -> None:
+    found = dbt_problems(dbt_workspace, capfd, EVERY_MESSAGE_CONFIGS)
+    given: list[str] = []
+    for config, dbt in zip(EVERY_MESSAGE_CONFIGS, found, strict=True):
+        python = python_problems(config)
+        assert python, config
+        assert dbt == python, config
+        given.extend(message for _, message in python)
+    # every message of the schema is exercised here, but the one only the CLI can see (dbt reads no
+    # key beside a nested block)
+    used = {name for name, text in MESSAGES.items() if any(_template(text).fullmatch(m) for m in given)}
+    assert set(MESSAGES) - used == {"nested_sibling"}

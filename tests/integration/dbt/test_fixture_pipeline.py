@@ -111,6 +111,55 @@ def test_population_tracker_and_missing_sql(built: DbtWorkspace) -> None:
     assert problem == [("unsupported operator 'Regexp'",)]
 
 
+# Every table a build writes, by its warehouse name (prefix "sa"): the marts keep the original
+# package's names whatever their models are called, the other tables are <prefix>_<model>.
+MART_COLUMNS = {
+    "sa_ps_stats": [
+        "ps_id", "ps_name", "ps_population", "v5_flag", "folder_id", "folder_name", "folder_path", "segment_id",
+        "segment_name", "segment_population", "segment_type", "realtime", "rule_hash", "is_selected",
+        "member_sql_problem", "run_date"],
+    "sa_population_tracker": [
+        "run_date", "ps_id", "ps_name", "ps_population", "segment_id", "segment_name", "segment_population",
+        "member_count"],
+    "sa_population_daily": [
+        "segment_id", "segment_name", "ps_id", "ps_name", "folder_id", "folder_name", "date", "population",
+        "entered", "exited", "api_population", "api_population_source", "api_population_measured"],
+    "sa_metrics_daily": [
+        "ps_id", "ps_name", "folder_id", "folder_name", "segment_id", "segment_name", "event_date", "metric_name",
+        "metric_table", "agg", "metric_value", "unique_profiles", "avg_per_profile", "membership_backfilled"],
+    "sa_metrics_daily_coverage": [
+        "segment_id", "metric_name", "metric_definition_hash", "covered_through_date", "run_date",
+        "membership_basis"],
+    "sa_final_metrics_table": [
+        "ps_id", "ps_name", "folder_id", "folder_name", "segment_id", "segment_name", "event_date",
+        "segment_population", "query_change", "membership_backfilled"],  # then <metric>_total/_unique/_avg
+    "sa_rule_changes": [
+        "segment_id", "segment_name", "ps_id", "change_type", "version", "valid_from", "valid_to", "changed_by",
+        "rule_hash_before", "rule_hash_after", "rule_diff", "population_before", "population_after"],
+}
+INTERNAL_TABLES = {
+    "sa_stg_cdp__parent_segments", "sa_stg_cdp__folders", "sa_stg_cdp__segments", "sa_stg_cdp__segment_sql",
+    "sa_stg_cdp__segment_statistics", "sa_int_folders__ancestors", "sa_int_folders__paths",
+    "sa_int_segments__selected", "sa_int_segment_members", "sa_int_metric_coverage__watermarks",
+    "sa_hist_rule_versions", "sa_hist_api_populations",
+    "sa_hist_query_change", "sa_snp_segment_rules", "sa_snp_segment_membership",
+}
+
+
+def test_built_tables_keep_their_names_and_mart_columns(built: DbtWorkspace) -> None:
+    tables = built.query("select table_name from information_schema.tables where table_schema = 'main'")
+    names = {name for (name,) in tables if name.startswith("sa_")}
+    assert names == set(MART_COLUMNS) | INTERNAL_TABLES
+    metric_columns = [f"{m['metric']}{suffix}" for m in fixture_config()["metrics"]
+                      for suffix in ("_total", "_unique", "_avg")]
+    for table, columns in MART_COLUMNS.items():
+        found = [name for (name,) in built.query(
+            "select column_name from information_schema.columns where table_schema = 'main' "
+            f"and table_name = '{table}' order by ordinal_position")]
+        want = columns + metric_columns if table == "sa_final_metrics_table" else columns
+        assert found == want, table
+
+
 def test_rerun_same_day_then_full_refresh_next_day(built: DbtWorkspace) -> None:
     tables = ["sa_population_tracker", "sa_metrics_daily", "sa_final_metrics_table", "sa_ps_stats",
               "sa_int_segment_members"]

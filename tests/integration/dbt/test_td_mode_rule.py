@@ -91,6 +91,6 @@ def _dbt_answer(folder: Path, target: str, vars_: dict[str, Any]) -> bool:
                               for n, o, v, _ in CASES])
 def test_python_and_dbt_decide_td_mode_alike(probe_project: Path, index: int) -> None:
     name, output, vars_, expected = CASES[index]
-    python = td_mode(output, setting_of(vars_, vars_.get("segment_analytics")))
+    python = td_mode(output, setting_of(vars_, (vars_.get("segment_analytics") or {}).get("td_mode")))
     dbt = _dbt_answer(probe_project, f"{name}_{index}", vars_)
     assert (python, dbt) == (expected, expected)

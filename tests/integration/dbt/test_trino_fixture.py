@@ -47,7 +47,7 @@ def test_core_pipeline_on_trino_with_batched_membership(trino_server: TrinoServe
         connection.close()
     _profile(tmp_path / "profiles", trino_server)
     for _run in range(2):  # the second run takes the incremental paths (delete, append, rename)
-        run_dbt(["run", "--select", "+fct_segment_metrics_daily", "+population_tracker",
+        run_dbt(["run", "--select", "+fct_segment_metrics_daily", "+fct_segment_population_runs",
                  "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
                 project_dir=PROJECT_DIR, profiles_dir=tmp_path / "profiles", target="trino",
                 vars={"segment_analytics": fixture_config(membership_basis="current"),

@@ -2,7 +2,7 @@
 data structures (profiles, attribute changes, event lists), never from the project's SQL.
 
 Each demo segment's meaning is restated here by hand, from the scenario as documented in
-orchestrate/demo/account.py and scenario.py (thresholds and windows per run date, which segments
+sandbox/segment_analytics_sandbox/demo/account.py and scenario.py (thresholds and windows per run date, which segments
 exist when). Conventions shared with the project: relative time conditions are evaluated with
 `now` = the run date's midnight UTC, windows are inclusive (`now - N days <= t <= now`), and a run
 date sees the events strictly before its midnight.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrate.demo.model import DemoData
+from segment_analytics_sandbox.demo.model import DemoData
 
 RETAIL, NEWSLETTER = "411001", "411002"
 DAY = 86_400

@@ -15,7 +15,7 @@ import math
 import duckdb
 import pytest
 
-from orchestrate.demo.run import run_demo
+from segment_analytics_sandbox.demo.run import run_demo
 from tests.integration.demo import expected
 
 RUN_DATES = [dt.date(2026, 3, 30) + dt.timedelta(days=i) for i in range(4)]  # crosses a month end

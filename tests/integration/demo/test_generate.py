@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from orchestrate.demo.account import NEWSLETTER_PS, RETAIL_PS
-from orchestrate.demo.generate import default_run_dates, generate
-from orchestrate.demo.tables import cutoff
+from segment_analytics_sandbox.demo.account import NEWSLETTER_PS, RETAIL_PS
+from segment_analytics_sandbox.demo.generate import default_run_dates, generate
+from segment_analytics_sandbox.demo.tables import cutoff
 
 RUN_DATES = [dt.date(2026, 11, 10) + dt.timedelta(days=i) for i in range(4)]
 

@@ -8,10 +8,10 @@ import datetime as dt
 import duckdb
 import pytest
 
-from orchestrate.demo.generate import generate
-from orchestrate.demo.load import load_duckdb, trino_literal
-from orchestrate.demo.model import Column
-from orchestrate.demo.tables import Table, attributes_on, tables_on
+from segment_analytics_sandbox.demo.generate import generate
+from segment_analytics_sandbox.demo.load import load_duckdb, trino_literal
+from segment_analytics_sandbox.demo.model import Column
+from segment_analytics_sandbox.demo.tables import Table, attributes_on, tables_on
 
 RUN_DATES = [dt.date(2026, 2, 27) + dt.timedelta(days=i) for i in range(3)]
 HOSTILE = ["O'Brien", 'say "hi"', "München ✓ 🎄", "back\\slash", "new\nline", "comma, here", "\\N", ""]

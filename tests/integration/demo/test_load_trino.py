@@ -8,10 +8,10 @@ import datetime as dt
 import duckdb
 import pytest
 
-from orchestrate.demo.generate import generate
-from orchestrate.demo.load import load_duckdb, load_trino
-from orchestrate.demo.model import Column
-from orchestrate.demo.tables import Table, tables_on
+from segment_analytics_sandbox.demo.generate import generate
+from segment_analytics_sandbox.demo.load import load_duckdb, load_trino
+from segment_analytics_sandbox.demo.model import Column
+from segment_analytics_sandbox.demo.tables import Table, tables_on
 
 pytestmark = pytest.mark.trino
 

@@ -11,10 +11,10 @@ import datetime as dt
 import duckdb
 import pytest
 
-from orchestrate.demo import populations, scenario
-from orchestrate.demo.generate import generate
-from orchestrate.demo.load import load_duckdb
-from orchestrate.demo.tables import tables_on
+from segment_analytics_sandbox.demo import populations, scenario
+from segment_analytics_sandbox.demo.generate import generate
+from segment_analytics_sandbox.demo.load import load_duckdb
+from segment_analytics_sandbox.demo.tables import tables_on
 from tests.integration.demo import expected
 
 RUN_DATES = [dt.date(2026, 3, 29) + dt.timedelta(days=i) for i in range(4)]  # spans a month end

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from orchestrate.demo import populations, scenario, seed
-from orchestrate.demo.account import build_account
-from orchestrate.fake_api.state import FakeState
+from segment_analytics_sandbox.demo import populations, scenario, seed
+from segment_analytics_sandbox.demo.account import build_account
+from segment_analytics_sandbox.fake_api.state import FakeState
 
 RUN_DATES = [dt.date(2026, 11, 25) + dt.timedelta(days=i) for i in range(4)]
 
@@ -70,7 +70,7 @@ def test_backfilled_history_is_deterministic_and_flags_imputed_days():
 
 
 def test_demo_state_serves_populations_and_history():
-    from orchestrate.demo.seed import demo_state
+    from segment_analytics_sandbox.demo.seed import demo_state
 
     state = demo_state(RUN_DATES[0], n_profiles=120, seed_value=9)
     assert len(state.segments) == 19

@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 
 from orchestrate.cdp.canonical import rule_hash
-from orchestrate.demo.rules import all_of, attr, op, rule
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
 from orchestrate.history import HistoryError, diff_conditions, revert, rule_diff, rule_history
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.state import FakeState
+from segment_analytics_sandbox.rules import all_of, attr, op, rule
 from tests.fixtures.dbt_project import DbtWorkspace
 from tests.fixtures.fake_api import make_client
 from tests.integration.history.world import (
@@ -350,11 +350,13 @@ def test_history_and_diff_commands(story: Story) -> None:
 def test_cli_glue_prints_from_the_target(story: Story, capsys: pytest.CaptureFixture[str]) -> None:
     from types import SimpleNamespace
 
+    from orchestrate.config import validate_config
     from orchestrate.history import print_diff, print_history
+    from tests.fixtures.dbt_project import fixture_config
 
     db_path = story.world.warehouse.workspace.db_path  # type: ignore[attr-defined]
     ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"},
-                          config={"project_prefix": "sa"})
+                          config=validate_config(fixture_config(project_prefix="sa")))
     print_history(ctx, IRELAND)
     print_diff(ctx, IRELAND, from_version=1, to_version=2)
     out = capsys.readouterr().out.splitlines()

@@ -1,9 +1,10 @@
 """The history models in Treasure Data mode on the local Trino give the same tables as on DuckDB.
 
-Only the history part of the project runs here (`path:models/history` + `path:snapshots`): its
-upstream tables (staging, selected segments, members, pull runs) are written by hand, identically
-on both engines, for three run days: an edit (by a user whose name has a quote), a deletion, a
-segment the pull could not land (must stay open), and profiles entering and leaving. The whole
+Only the history part of the project runs here (`path:models/history` + `path:snapshots` and
+the two marts built from them): its upstream tables (staging, selected segments, members, pull
+runs) are written by hand, identically on both engines, for three run days: an edit (by a user
+whose name has a quote), a deletion, a segment the pull could not land (must stay open), and
+profiles entering and leaving. The whole
 pipeline's engine parity is tests/integration/trino/test_pipeline_parity.py.
 """
 
@@ -25,7 +26,8 @@ pytestmark = [pytest.mark.trino, pytest.mark.timeout(1500)]
 SCHEMA = "sa_history_td"
 CONFIG = {"project_prefix": "sa", "metrics": [{"metric": "orders", "agg": "count", "source": "demo_behaviors.orders",
                                                 "join_key": "td_canonical_id", "unixtime_col": "time"}]}
-SELECT = ["build", "--select", "path:models/history", "path:snapshots"]
+SELECT = ["build", "--select", "path:models/history", "path:snapshots", "fct_segment_population_daily",
+          "fct_segment_rule_changes"]
 TABLES = ("sa_snp_segment_rules", "sa_snp_segment_membership", "sa_hist_rule_versions", "sa_rule_changes",
           "sa_population_daily", "sa_hist_query_change", "sa_hist_api_populations")
 ENGINE_SPECIFIC = {"dbt_scd_id", "dbt_updated_at"}

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrate.fake_api import cdp_routes
+from segment_analytics_sandbox.fake_api import cdp_routes
 from tests.integration.history.world import (
     DAY1,
     DAY2,
     DAY3,
+    HISTORY_SELECT,
     PS_SHOP,
     adults_rule,
     country_rule,
@@ -123,11 +124,11 @@ def test_stage_segments_of_an_unreadable_funnel_keep_their_history(tmp_path) -> 
 
 
 def test_stages_of_a_journey_whose_statistics_are_lost_keep_their_history(tmp_path) -> None:
-    """Day 1 lands a journey's stage (in ps_stats and population_daily). Day 2 the journey's
+    """Day 1 lands a journey's stage (in <prefix>_ps_stats and population_daily). Day 2 the journey's
     statistics answer 403: its stages are not landed, a `journey` problem, and the stage's rule
     version stays open (not known deleted). Day 3 the statistics read again: the same single
     version, still open."""
-    with duckdb_world(tmp_path, "journey.duckdb", select=("+path:models/history", "+ps_stats")) as world:
+    with duckdb_world(tmp_path, "journey.duckdb", select=(*HISTORY_SELECT, "+dim_segments")) as world:
         state = world.state
         state.add_parent_segment("Shop", v5=True, ps_id=PS_SHOP)
         state.add_segment(PS_SHOP, "Japan", country_rule("JP"), updated_by="Bob", segment_id=JAPAN)

@@ -17,12 +17,13 @@ from typing import Any, Protocol
 
 import duckdb
 
-from orchestrate.demo.rules import all_of, attr, op, rule
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
+from orchestrate.config import validate_config
 from orchestrate.pull import run_pull
 from orchestrate.warehouse.base import LandingWriter
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.state import FakeState
+from segment_analytics_sandbox.rules import all_of, attr, op, rule
 from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
 from tests.fixtures.fake_api import make_client
 
@@ -36,6 +37,9 @@ HISTORY_TABLES = (
     "sa_snp_segment_rules", "sa_snp_segment_membership", "sa_hist_api_populations", "sa_hist_rule_versions",
     "sa_rule_changes", "sa_population_daily", "sa_hist_query_change",
 )
+# The history: the models under models/history (and the snapshots upstream of them), and the two
+# marts built from them.
+HISTORY_SELECT = ("+path:models/history", "+fct_segment_population_daily", "+fct_segment_rule_changes")
 
 METRICS = [{"metric": "orders", "agg": "count", "agg_col_name": "1", "source": "demo_behaviors.orders",
             "join_key": "td_canonical_id", "unixtime_col": "time"}]
@@ -141,8 +145,8 @@ class World:
     legacy: dict[str, tuple[int, str]] = field(default_factory=dict)
     # top-level config keys replaced for every run (e.g. filters, membership_basis, time_window)
     overrides: dict[str, Any] = field(default_factory=dict)
-    # what `run_day` builds (with everything upstream): the history models by default
-    select: tuple[str, ...] = ("+path:models/history",)
+    # what `run_day` builds (with everything upstream): the history models and marts by default
+    select: tuple[str, ...] = HISTORY_SELECT
 
     def config(self) -> dict[str, Any]:
         return fixture_config(**{"metrics": METRICS, **copy.deepcopy(self.overrides)})
@@ -153,8 +157,8 @@ class World:
         A pull that fails raises PullError and builds nothing, as `run` does."""
         self.warehouse.write_customers({PS_SHOP: self.shop, PS_LEGACY: self.legacy})
         if pull:
-            run_pull(client=make_client(self.server), writer=self.warehouse.writer(), config=self.config(),
-                     run_date=day, sql_source="compiler",
+            run_pull(client=make_client(self.server), writer=self.warehouse.writer(),
+                     v5_flag=validate_config(self.config()).filters.v5_flag, run_date=day, sql_source="compiler",
                      dialect=self.warehouse.name)
         self.build(day, full_refresh=full_refresh)
 

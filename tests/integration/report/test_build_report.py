@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestrate.config import validate_config
 from orchestrate.report import ReportError, build_report
 from orchestrate.report.assets import plotly_js
 from tests.integration.report.marts_fixture import METRICS, TRICKY_NAME, create_report_marts
@@ -68,6 +69,17 @@ def test_metric_groups_come_from_the_configuration(marts, tmp_path: Path):
     metric_col = data["metrics"]["columns"].index("metric")
     assert {row[metric_col] for row in data["metrics"]["rows"]} == {m["metric"] for m in fewer}
     assert [g["source"] for g in data["metric_groups"]] == ["shop.checkout_events", "app.screen_events"]
+
+
+def test_the_typed_config_metrics_give_the_same_report_groups(marts, tmp_path: Path):
+    conn, _ = marts
+    typed = validate_config({"metrics": METRICS}).metrics
+    from_typed = build_report(conn, prefix="segment_analytics", metrics=typed, out_path=tmp_path / "t.html",
+                              progress=None).read_text(encoding="utf-8")
+    from_mappings = build_report(conn, prefix="segment_analytics", metrics=METRICS, out_path=tmp_path / "m.html",
+                                 progress=None).read_text(encoding="utf-8")
+    assert _embedded(from_typed)["metric_groups"] == _embedded(from_mappings)["metric_groups"]
+    assert len(_embedded(from_typed)["metric_groups"]) == 3
 
 
 def test_hostile_names_cannot_end_the_data_script(marts, tmp_path: Path):

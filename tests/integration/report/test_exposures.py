@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from orchestrate.config import DEFAULTS
 from orchestrate.report.queries import REPORT_QUERIES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,7 +40,6 @@ def test_report_exposure_covers_what_the_report_reads():
 
 def test_insights_exposure_matches_the_default_insights_tables():
     aliases = _aliases()
-    project = yaml.safe_load((ROOT / "dbt_project.yml").read_text(encoding="utf-8"))
-    tables = project["vars"]["segment_analytics"]["insights"]["tables"]
+    tables = DEFAULTS["insights"]["tables"]
     refs = _exposures()["treasure_insights_datamodel"]
     assert sorted(aliases[ref] for ref in refs) == sorted(tables)

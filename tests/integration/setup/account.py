@@ -17,11 +17,12 @@ import duckdb
 import pytest
 
 from orchestrate.cli import build_parser
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
+from orchestrate.config import validate_config
 from orchestrate.pull import run_pull
 from orchestrate.setup import doctor, init_project
 from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.state import FakeState
 from tests.fixtures.dbt_project import PROJECT_DIR, DbtWorkspace, fixture_config
 from tests.fixtures.fake_api import TEST_API_KEY, make_client
 
@@ -63,7 +64,8 @@ class SetupWorld:
 
     def pull(self) -> None:
         run_pull(client=make_client(self.server), writer=DuckDbLandingWriter(self.workspace.db_path),
-                 config=self.config, run_date=datetime.now(UTC).date(), sql_source="compiler", dialect="duckdb")
+                 v5_flag=validate_config(self.config).filters.v5_flag, run_date=datetime.now(UTC).date(),
+                 sql_source="compiler", dialect="duckdb")
 
     def execute(self, *sql: str) -> None:
         con = duckdb.connect(str(self.workspace.db_path))

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from orchestrate.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
 from tests.fixtures.fake_api import make_client
 from tests.integration.setup.account import PS_ID, account_state
 

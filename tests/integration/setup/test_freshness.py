@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from orchestrate.commands import resolve_context
+from orchestrate.context import context_from_args
 from orchestrate.setup.freshness import report_after_run
 from tests.integration.setup.account import SetupWorld, parse
 
@@ -32,7 +32,7 @@ def _report(world: SetupWorld) -> tuple[dict[str, str], list[str]]:
     args.vars_text = args.vars_text.replace('"declared_behavior_sources": []',
                                             '"declared_behavior_sources": ["demo_behaviors"]')
     printed: list[str] = []
-    readings = report_after_run(resolve_context(args), out=printed.append)
+    readings = report_after_run(context_from_args(args), out=printed.append)
     return {r.name: r.status for r in readings}, printed
 
 

@@ -31,9 +31,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestrate.demo.rules import all_of, attr, op, rule
-from orchestrate.fake_api.server import FakeApiServer
-from orchestrate.fake_api.state import FakeState
+from segment_analytics_sandbox.fake_api.server import FakeApiServer
+from segment_analytics_sandbox.fake_api.state import FakeState
+from segment_analytics_sandbox.rules import all_of, attr, op, rule
 from tests.fixtures.fake_api import TEST_API_KEY
 from tests.integration.trino.query_log import statements_of, td_violations
 

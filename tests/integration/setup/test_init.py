@@ -35,15 +35,15 @@ def test_init_writes_a_valid_starting_configuration(setup_world: SetupWorld, tmp
     written = yaml.safe_load((out_dir / VARS_FILE).read_text(encoding="utf-8"))
     config = validate_config(written["segment_analytics"])
     assert written["declared_behavior_sources"] == ["shop_db"]
-    assert [(m["metric"], m["agg"], m["agg_col_name"], m["source"]) for m in config["metrics"]] == [
+    assert [(m.metric, m.agg, m.agg_col_name, m.source) for m in config.metrics] == [
         ("orders", "count", "1", "shop_db.orders"),
         ("orders_amount", "sum", "amount", "shop_db.orders"),
         ("orders_items", "sum", "items", "shop_db.orders"),
         ("page_views", "count", "1", "shop_db.pageviews"),
     ]
-    assert {m["join_key"] for m in config["metrics"]} == {"td_canonical_id"}
-    assert {m["unixtime_col"] for m in config["metrics"]} == {"time"}
-    assert config["profile_id_column"] == "td_canonical_id"
+    assert {m.join_key for m in config.metrics} == {"td_canonical_id"}
+    assert {m.unixtime_col for m in config.metrics} == {"time"}
+    assert config.profile_id_column == "td_canonical_id"
     vars_text = (out_dir / VARS_FILE).read_text(encoding="utf-8")
     assert "# shop_db.returns (behaviour Returns of Shop (7001)) left out: it is not in the warehouse" in vars_text
 

@@ -153,6 +153,8 @@ def test_the_wheel_ships_the_shim_and_the_dbt_project_and_no_tests(installed: In
     top_level = {n.split("/", 1)[0] for n in names}
     assert top_level == {"orchestrate", "segment_analytics_dbt", f"segment_analytics-{VERSION}.dist-info"}
     assert not [n for n in names if "conftest" in n or n.startswith("tests/") or "/fixtures/" in n]
+    sandbox = [n for n in names if "sandbox" in n or "/demo/" in n or "fake_api" in n or "synthetic" in n]
+    assert sandbox == [], "the product wheel holds sandbox code (demo, fake API)"
 
 
 def test_the_installed_cli_runs_from_the_wheel_not_the_checkout(installed: Installed) -> None:
@@ -184,12 +186,30 @@ def test_the_installed_project_is_found_outside_the_checkout_and_dbt_parses_it(i
     manifest = json.loads((project / "target" / "manifest.json").read_text(encoding="utf-8"))
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     snapshots = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "snapshot"}
-    assert {"ps_stats", "fct_segment_metrics_daily", "population_tracker"} <= models
+    assert {"dim_segments", "fct_segment_metrics_daily", "fct_segment_population_runs"} <= models
     assert {"snp_segment_rules", "snp_segment_membership"} <= snapshots
     assert not (package_root / "target").exists() and not (package_root / "logs").exists()
 
 
-def test_the_demo_runs_from_the_installed_wheel(installed: Installed) -> None:
+def test_the_wheel_alone_has_no_demo_and_says_where_it_is(installed: Installed) -> None:
+    proc = installed.run(installed.cli, "demo", "--days", "1")
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "sandbox" in proc.stderr and "pip install -e sandbox" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    found = installed.python_json("import importlib.util, json\n"
+                                  "print(json.dumps(importlib.util.find_spec('segment_analytics_sandbox') is None))")
+    assert found is True
+
+
+@pytest.fixture(scope="module")
+def with_sandbox(installed: Installed) -> Installed:
+    """The same install plus the sandbox package of the source tree (what a clone adds)."""
+    pip_install(installed.python, installed.source / "sandbox")
+    return installed
+
+
+def test_the_demo_runs_from_the_installed_wheel_and_the_sandbox(with_sandbox: Installed) -> None:
+    installed = with_sandbox
     proc = installed.run(installed.cli, "demo", "--days", "1", timeout=900)
     _check(proc, "segment-analytics demo --days 1")
     report_line = [line for line in proc.stdout.splitlines() if line.startswith("HTML report: ")]

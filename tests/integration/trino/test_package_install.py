@@ -26,12 +26,12 @@ import pytest
 import yaml
 
 from orchestrate.config import validate_config
-from orchestrate.demo.generate import generate
-from orchestrate.demo.load import load_trino
-from orchestrate.demo.run import _Runner, local_client, run_demo
-from orchestrate.demo.tables import tables_on
 from orchestrate.pull import run_pull
 from orchestrate.warehouse import for_target
+from segment_analytics_sandbox.demo.generate import generate
+from segment_analytics_sandbox.demo.load import load_trino
+from segment_analytics_sandbox.demo.run import Runner, local_client, run_demo
+from segment_analytics_sandbox.demo.tables import tables_on
 from tests.integration.trino.dbt_cli import run_dbt
 from tests.integration.trino.query_log import statements_of, td_violations
 
@@ -85,14 +85,14 @@ def _build_host(server: Any, folder: Path, user: str) -> None:
             conn.close()
         loaded.append(day)
         writer = for_target(_output(server, user))
-        return run_pull(client=local_client(api_url), writer=writer, config=config, run_date=day,
+        return run_pull(client=local_client(api_url), writer=writer, v5_flag=config.filters.v5_flag, run_date=day,
                         sql_source="compiler", dialect="trino")
 
     def build(day: dt.date) -> object:
         return run_dbt(["build"], project_dir=folder, env=env, vars_={"run_date": day.isoformat()})
 
     run_demo(folder / "work", folder / "work" / "demo.duckdb", RUN_DATES, seed_value=11, n_profiles=150,
-             runner=_Runner(pull, build))
+             runner=Runner(pull, build))
 
 
 @pytest.fixture(scope="module")

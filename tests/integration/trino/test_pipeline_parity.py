@@ -17,7 +17,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from orchestrate.demo.run import run_demo
+from segment_analytics_sandbox.demo.run import run_demo
 from tests.integration.trino.compare import differences, table_data
 from tests.integration.trino.pipeline import Engine, lockstep_runner
 from tests.integration.trino.query_log import statements_of, td_violations

@@ -10,9 +10,9 @@ import pytest
 from bench import floor, original
 from bench.crosscheck import crosscheck
 from bench.generate import add_new_day, generate
-from bench.segments import make_segments
 from bench.sizes import get_size
-from bench.workload import BEHAVIOR_SCHEMA, TABLES
+from bench.workload import AUDIENCE_SCHEMA, BEHAVIOR_SCHEMA, TABLES
+from segment_analytics_sandbox.synthetic.segments import make_segments
 
 TINY = get_size("T")
 
@@ -77,7 +77,7 @@ def test_original_pattern_matches_floor_and_a_naive_count(tiny_base, tmp_path):
                 f'select count(*) from "{BEHAVIOR_SCHEMA}"."pageviews" e '
                 f"where e.td_canonical_id in (select td_canonical_id from ({s.sql}) s)"
             ).fetchone()[0]
-            for s in make_segments(TINY.segments, TINY.seed)
+            for s in make_segments(TINY.segments, TINY.seed, AUDIENCE_SCHEMA)
         )
     # one INSERT per segment, one aggregation per source table, one combine per table x metric
     assert statements >= TINY.segments + len(TABLES) + sum(len(t.metrics) for t in TABLES)
@@ -125,7 +125,7 @@ def test_original_daily_run_adds_only_the_new_day(tiny_base, tmp_path):
                 f"where e.td_canonical_id in (select td_canonical_id from ({s.sql}) s) "
                 f"and strftime(make_timestamp(e.time * 1000000), '%Y-%m-%d') = '{new_day}'"
             ).fetchone()[0]
-            for s in make_segments(TINY.segments, TINY.seed)
+            for s in make_segments(TINY.segments, TINY.seed, AUDIENCE_SCHEMA)
         )
         changes = con.execute(
             f"select distinct query_change from {original.t('final_metrics_table')} "

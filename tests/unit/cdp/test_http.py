@@ -80,12 +80,12 @@ def test_default_policy_is_polite():
 
 
 def test_cdp_client_for_region_and_override():
-    from orchestrate.cdp.client import CdpClient
+    from orchestrate.clients import ApiOptions, cdp_client
 
-    client = CdpClient.for_region(region="jp01", api_key="1/abcdefgh", max_rps=5)
+    client = cdp_client(ApiOptions(region="jp01", api_key="1/abcdefgh", max_rps=5))
     assert client.http.base_url == "https://api-cdp.treasuredata.co.jp"
     assert client.http.policy.requests_per_second == 5 and client.http.region == "jp01"
-    local = CdpClient.for_region(api_url="http://127.0.0.1:1/", api_key="1/abcdefgh")
+    local = cdp_client(ApiOptions(api_url="http://127.0.0.1:1/", api_key="1/abcdefgh"))
     assert local.http.base_url == "http://127.0.0.1:1" and local.http.policy.requests_per_second == 2.0
 
 

@@ -66,15 +66,16 @@ def test_a_bad_setting_is_an_error_naming_the_field(value: object) -> None:
 def test_the_setting_wins_and_segment_analytics_td_mode_before_the_top_level_var() -> None:
     td = {"type": "trino", "host": "api-presto.treasuredata.com", "database": "td"}
     plain = {"type": "trino", "host": "trino.example.com", "database": "iceberg"}
-    assert td_mode(td, setting_of({}, {})) and not td_mode(plain, setting_of({}, {}))
-    assert not td_mode(td, setting_of({"td_mode": False}, {"td_mode": "auto"}))
-    assert td_mode(plain, setting_of({"td_mode": False}, {"td_mode": True}))
+    assert td_mode(td, setting_of({}, None)) and not td_mode(plain, setting_of({}, None))
+    assert not td_mode(td, setting_of({"td_mode": False}, "auto"))
+    assert td_mode(plain, setting_of({"td_mode": False}, True))
     assert td_mode(plain, setting_of({"td_mode": True}, None))
+    assert td_mode(plain, setting_of({}, validate_config(fixture_config(td_mode=True)).td_mode))
 
 
 def test_config_accepts_auto_and_refuses_other_values_naming_the_key() -> None:
-    assert validate_config(fixture_config())["td_mode"] == "auto"
-    assert validate_config(fixture_config(td_mode=True))["td_mode"] is True
+    assert validate_config(fixture_config()).td_mode == "auto"
+    assert validate_config(fixture_config(td_mode=True)).td_mode is True
     with pytest.raises(ConfigError) as caught:
         validate_config(fixture_config(td_mode="sometimes"))
     assert "td_mode" in str(caught.value) and "'sometimes' is not true, false or auto" in str(caught.value)

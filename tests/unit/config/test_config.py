@@ -31,9 +31,9 @@ def with_metrics(raw: dict) -> dict:
 
 def test_project_defaults_need_only_metrics():
     cfg = load_config(PROJECT_DIR, cli_vars={"segment_analytics": {"metrics": METRICS}})
-    assert cfg["project_prefix"] == "segment_analytics"
-    assert cfg["filters"]["v5_flag"] == "both"
-    assert cfg["time_window"]["type"] == "interval"
+    assert cfg.project_prefix == "segment_analytics"
+    assert cfg.filters.v5_flag == "both"
+    assert cfg.time_window.type == "interval"
 
 
 def test_cli_vars_replace_top_level_keys_like_dbt():
@@ -95,13 +95,13 @@ def test_error_text_names_the_fix():
 
 @pytest.mark.parametrize(("given", "expected"), [(1, "v5"), (0, "v4"), ("1, 0", "both"), ("V4", "v4")])
 def test_original_v5_flag_spellings_are_accepted(given, expected):
-    assert validate_config(with_metrics({"filters": {"v5_flag": given}}))["filters"]["v5_flag"] == expected
+    assert validate_config(with_metrics({"filters": {"v5_flag": given}})).filters.v5_flag == expected
 
 
 def test_range_window_defaults_to_open_end():
     cfg = validate_config(with_metrics({"time_window": {"type": "range", "start_date": "2026-01-01",
                                                         "end_date": None}}))
-    assert cfg["time_window"]["end_date"] == "2222-02-02"
+    assert cfg.time_window.end_date == "2222-02-02"
 
 
 # ------------------------------------------------------------------ hostile identifiers (H9)
@@ -156,7 +156,7 @@ def test_dates_lookbacks_and_emails_are_full_matches(raw, field):
 def test_plain_identifiers_still_pass():
     cfg = validate_config({"project_prefix": "sa_2", "profile_id_column": "Td_Id", "landing_schema": "Landing_1",
                            "metrics": [good_metric(metric="_orders2", agg="sum", agg_col_name="Amount")]})
-    assert cfg["metrics"][0]["metric"] == "_orders2"
+    assert cfg.metrics[0].metric == "_orders2"
 
 
 # ------------------------------------------------------------------ filter regexes (H10)
@@ -206,7 +206,7 @@ def test_filter_regex_outside_the_portable_subset_is_rejected(pattern, says):
     "\\Avip\\z", "(a|b)+", "v" * 500,
 ])
 def test_portable_filter_regex_is_accepted(pattern):
-    assert validate_config(with_metrics({"filters": {"ps_to_include": pattern}}))["filters"]["ps_to_include"] == pattern
+    assert validate_config(with_metrics({"filters": {"ps_to_include": pattern}})).filters.ps_to_include == pattern
 
 
 def test_escapes_are_not_upper_case_letters_but_letters_are():

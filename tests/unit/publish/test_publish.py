@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestrate.fake_api.insights_routes import insights_state
 from orchestrate.http import HttpClient
-from orchestrate.publish import PublishError, publish, run_build
+from orchestrate.insights.client import InsightsApi
+from orchestrate.publish import PublishError, publish
+from segment_analytics_sandbox.fake_api.insights_routes import insights_state
 from tests.fixtures.fake_api import FAST_POLICY, TEST_API_KEY
 
 MODEL_KEY = "4242/modelkeyreadsonlythemarts0123"
@@ -154,7 +155,7 @@ def test_fake_models_a_create_without_a_key(server, client, mode):
         return
     created = client.request("POST", "/reporting/datamodels", json_body=body)
     with pytest.raises(PublishError, match=r"failed: Build failed: the data model has no TD API key"):
-        run_build(client, created["oid"], poll_interval=0, timeout=10, say=lambda _: None)
+        InsightsApi(client, say=lambda _: None).run_build(created["oid"], poll_interval=0, timeout=10)
 
 
 def test_publishing_twice_keeps_one_model(server, client, marts, tmp_path):
@@ -271,6 +272,6 @@ def test_build_that_never_finishes_times_out(server, client):
         now[0] += seconds
 
     with pytest.raises(PublishError, match=r"still 'building' after 60s"):
-        run_build(client, model.oid, poll_interval=10, timeout=60, say=lambda _: None, sleep=sleep,
-                  clock=lambda: now[0])
+        InsightsApi(client, say=lambda _: None, sleep=sleep).run_build(model.oid, poll_interval=10, timeout=60,
+                                                                       sleep=sleep, clock=lambda: now[0])
     assert waits[:5] == [1.0, 2.0, 4.0, 8.0, 10.0]

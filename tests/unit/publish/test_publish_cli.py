@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from orchestrate.cli import main
-from orchestrate.fake_api.insights_routes import insights_state
+from segment_analytics_sandbox.fake_api.insights_routes import insights_state
 from tests.fixtures.fake_api import TEST_API_KEY
 from tests.fixtures.publish import publish_argv, publish_cli_env, start_insights_server
 

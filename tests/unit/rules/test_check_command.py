@@ -4,8 +4,10 @@ from types import SimpleNamespace
 
 import duckdb
 
+from orchestrate.config import validate_config
 from orchestrate.rules import compile_rule
 from orchestrate.rules.check import check_from_context
+from tests.fixtures.dbt_project import fixture_config
 
 RULE_MEN = {"type": "And", "conditions": [{"type": "And", "conditions": [
     {"type": "Value", "leftValue": {"name": "gender"},
@@ -41,7 +43,7 @@ def _landing(path):
 
 
 def _ctx(path):
-    return SimpleNamespace(config={"landing_schema": None}, dialect="duckdb",
+    return SimpleNamespace(config=validate_config(fixture_config(landing_schema=None)), dialect="duckdb",
                            target_profile={"type": "duckdb", "path": str(path), "schema": "main"})
 
 
