@@ -64,8 +64,7 @@ def cmd_rules_diff(args: argparse.Namespace) -> int:
 
 def cmd_rules_revert(args: argparse.Namespace) -> int:
     ctx = context_from_args(args)
-    revert_from_context(ctx, args.segment, to_version=args.to_version, yes=args.yes, region=ctx.api.region,
-                        api_url=ctx.api.api_url, max_rps=ctx.api.max_rps, expect_state=args.expect_state)
+    revert_from_context(ctx, args.segment, to_version=args.to_version, yes=args.yes, expect_state=args.expect_state)
     return 0
 
 

@@ -48,6 +48,7 @@ from typing import Any, Protocol
 from orchestrate import clients
 from orchestrate.cdp import client as cdp_client
 from orchestrate.cdp.canonical import canonical_json, rule_hash
+from orchestrate.context import RunContext
 from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http import ApiError
 from orchestrate.warehouse import connect
@@ -670,19 +671,19 @@ def _apply(client: SegmentWriter, ref: SegmentRef, first: LiveSegment, target: R
 # CLI glue (orchestrate/commands.py): resolve the warehouse and the API from the run context
 
 
-def _schema_of(ctx: Any) -> str | None:
+def _schema_of(ctx: RunContext) -> str | None:
     schema = ctx.target_profile.get("schema")
     return str(schema) if schema else None
 
 
-def print_history(ctx: Any, segment: str) -> RuleHistory:
+def print_history(ctx: RunContext, segment: str) -> RuleHistory:
     with connect(ctx.target_profile) as conn:
         result = rule_history(conn, segment, schema=_schema_of(ctx), prefix=ctx.config.project_prefix)
     print(result.text())
     return result
 
 
-def print_diff(ctx: Any, segment: str, *, from_version: int | None = None,
+def print_diff(ctx: RunContext, segment: str, *, from_version: int | None = None,
                to_version: int | None = None) -> RuleDiff:
     with connect(ctx.target_profile) as conn:
         result = rule_diff(conn, segment, from_version, to_version, schema=_schema_of(ctx),
@@ -691,10 +692,10 @@ def print_diff(ctx: Any, segment: str, *, from_version: int | None = None,
     return result
 
 
-def revert_from_context(ctx: Any, segment: str, *, to_version: int, yes: bool, region: str | None = None,
-                        api_url: str | None = None, max_rps: float | None = None,
+def revert_from_context(ctx: RunContext, segment: str, *, to_version: int, yes: bool,
                         expect_state: str | None = None) -> RevertResult:
-    client = clients.cdp_client(clients.ApiOptions(region=region, api_url=api_url, max_rps=max_rps))
+    """`rules revert` for a run context: its warehouse, its marts' prefix, its CDP API (`ctx.api`)."""
+    client = clients.cdp_client(ctx.api)
     with connect(ctx.target_profile) as conn:
         result = revert(client, conn, segment, to_version, yes, schema=_schema_of(ctx), expect_state=expect_state,
                         prefix=ctx.config.project_prefix)

@@ -378,19 +378,20 @@ def test_ambiguous_name_lists_the_candidates(acct: Account, command: str) -> Non
 def test_cli_glue_dry_run_then_apply_with_the_state_it_printed(
     acct: Account, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from types import SimpleNamespace
-
+    from orchestrate.clients import ApiOptions
     from orchestrate.config import validate_config
+    from orchestrate.context import RunContext
     from orchestrate.history import revert_from_context
     from tests.fixtures.dbt_project import fixture_config
 
     monkeypatch.setenv("TD_API_KEY", TEST_API_KEY)
     db_path = acct.world.warehouse.workspace.db_path  # type: ignore[attr-defined]
-    ctx = SimpleNamespace(target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"},
-                          config=validate_config(fixture_config(project_prefix="sa")))
-    dry = revert_from_context(ctx, f"segment {CLI5}", to_version=1, yes=False, api_url=acct.server.url, max_rps=0)
-    applied = revert_from_context(ctx, CLI5, to_version=1, yes=True, api_url=acct.server.url, max_rps=0,
-                                  expect_state=dry.state)
+    ctx = RunContext(project_dir=db_path.parent, profiles_dir=db_path.parent, target="duckdb",
+                     target_profile={"type": "duckdb", "path": str(db_path), "schema": "main"},
+                     config=validate_config(fixture_config(project_prefix="sa")), run_date=DAY2,
+                     api=ApiOptions(api_url=acct.server.url, max_rps=0))
+    dry = revert_from_context(ctx, f"segment {CLI5}", to_version=1, yes=False)
+    applied = revert_from_context(ctx, CLI5, to_version=1, yes=True, expect_state=dry.state)
     out = capsys.readouterr().out
     assert f"--expect-state {dry.state}" in out and f"Reverted segment {CLI5}" in out
     assert TEST_API_KEY not in out and TEST_API_KEY.split("/")[1] not in out
