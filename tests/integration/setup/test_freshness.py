@@ -81,11 +81,11 @@ def test_dbt_and_the_cli_name_the_same_bad_threshold(setup_world: SetupWorld) ->
     from orchestrate.config import ConfigError, validate_config
     from orchestrate.dbt_runner import DbtFailed
 
+    setup_world.pull()  # landed with a valid configuration; then the thresholds go wrong
     setup_world.config["freshness"] = {"warn_after_hours": 10, "error_after_hours": 5}
     with pytest.raises(ConfigError) as cli_error:
         validate_config(setup_world.config)
     assert [p.field for p in cli_error.value.problems] == ["freshness.error_after_hours"]
-    setup_world.pull()
     with pytest.raises(DbtFailed, match=r"freshness\.error_after_hours.*is less than warn_after_hours"):
         setup_world.workspace.dbt(["source", "freshness"], config=setup_world.config,
                                   extra_vars={"declared_behavior_sources": []})
