@@ -8,7 +8,7 @@ plain mapping back (for dbt's `--vars`, or code that genuinely needs a dict).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -20,7 +20,7 @@ class Freshness:
     error_after_hours: int
 
     def as_vars(self) -> dict[str, Any]:
-        return {"warn_after_hours": self.warn_after_hours, "error_after_hours": self.error_after_hours}
+        return asdict(self)  # flat: every field a scalar
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,7 @@ class Filters:
     segments_to_include: str
 
     def as_vars(self) -> dict[str, Any]:
-        return {"v5_flag": self.v5_flag, "ps_to_include": self.ps_to_include,
-                "folders_to_include": self.folders_to_include, "segments_to_include": self.segments_to_include}
+        return asdict(self)  # flat: every field a scalar
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,7 @@ class TimeWindow:
     end_date: Any
 
     def as_vars(self) -> dict[str, Any]:
-        return {"type": self.type, "lookback": self.lookback, "anchor": self.anchor,
-                "start_date": self.start_date, "end_date": self.end_date}
+        return asdict(self)  # flat: every field a scalar
 
 
 @dataclass(frozen=True)
@@ -65,8 +63,7 @@ class Metric:
     filter: str | None = None
 
     def as_vars(self) -> dict[str, Any]:
-        return {"metric": self.metric, "agg": self.agg, "agg_col_name": self.agg_col_name, "source": self.source,
-                "join_key": self.join_key, "unixtime_col": self.unixtime_col, "filter": self.filter}
+        return asdict(self)  # flat: every field a scalar
 
 
 @dataclass(frozen=True)
