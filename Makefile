@@ -26,6 +26,8 @@ lint: venv
 	$(BIN)/ruff check orchestrate sandbox tests bench scripts
 	$(BIN)/python scripts/check_layers.py
 	$(BIN)/python scripts/generate_config_macro.py --check
+	$(BIN)/python scripts/generate_seeds.py --check
+	$(BIN)/sqlfluff lint models tests/dbt --processes 2
 
 trino-fetch: venv
 	$(BIN)/python scripts/trino_server.py fetch
@@ -42,7 +44,7 @@ test: venv lint
 	bash scripts/run_pytest.sh $(BIN)/python
 
 bench: venv
-	$(BIN)/python -m bench.run $(if $(SIZE),--size $(SIZE),)
+	$(BIN)/python -m bench.run $(if $(SIZE),--size $(SIZE),) $(if $(ENGINE),--engine $(ENGINE),)
 
 docs: venv
 	$(BIN)/segment-analytics docs --serve --vars "$$($(BIN)/python -m segment_analytics_sandbox.demo.config)"

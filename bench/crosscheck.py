@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from bench import floor, original
+from bench import daily_floor, floor, original
 from bench.workload import PROFILE_ID, TABLES
+
+if TYPE_CHECKING:
+    from bench.trino_engine import TrinoSession
 
 TOLERANCE = 0.01
 
 
-def floor_by_segment_sql(floor_db: str, run_query: str) -> str:
+def floor_by_segment_sql(floor_db: str, run_query: str, schema: str = floor.SCHEMA,
+                         suffix: str = "_profile_daily") -> str:
+    """The floor's per-profile-day aggregates (`<table><suffix>` in `schema`) joined to a membership
+    relation (`segment_id`, profile id) and summed per (segment, day, metric)."""
     parts = []
     for table in TABLES:
         for m in table.metrics:
@@ -28,13 +34,18 @@ def floor_by_segment_sql(floor_db: str, run_query: str) -> str:
                 select cast(r.segment_id as varchar) as segment_id,
                        strftime(make_timestamp(f.day_number * 86400 * 1000000), '%Y-%m-%d') as event_date,
                        '{m.name}' as metric_name, sum(f.{m.name}) as metric_value
-                from {floor_db}."{floor.SCHEMA}"."{table.name}_profile_daily" f
+                from {floor_db}."{schema}"."{table.name}{suffix}" f
                 join {run_query} r on r.{PROFILE_ID} = f.{PROFILE_ID}
-                group by all""")
+                group by 1, 2, 3""")
     return " union all ".join(parts)
 
 
-def _compare(con: duckdb.DuckDBPyConnection, left: str, right: str) -> dict[str, Any]:
+def daily_floor_sql(db: str) -> str:
+    """The daily floor's new day per (segment, day, metric), through its own membership."""
+    return floor_by_segment_sql(db, f'{db}."{daily_floor.SCHEMA}"."membership"', daily_floor.SCHEMA, "_new_day")
+
+
+def _compare(con: duckdb.DuckDBPyConnection | TrinoSession, left: str, right: str) -> dict[str, Any]:
     row = con.execute(f"""
         with l as ({left}), r as ({right})
         select count(*) as keys,
@@ -55,18 +66,48 @@ def original_kpis_sql(db: str, day_condition: str) -> str:
             f'from {db}."{original.SCHEMA}"."{original.PREFIX}_kpis_combined" where event_date {day_condition}')
 
 
-def project_metrics_sql(db: str, prefix: str, day_condition: str) -> str:
+def project_metrics_sql(db: str, prefix: str, day_condition: str, schema: str = "main") -> str:
     return f"""
         select cast(segment_id as varchar) as segment_id, cast(event_date as varchar) as event_date,
                metric_name, metric_value
-        from {db}.main."{prefix}_metrics_daily"
+        from {db}."{schema}"."{prefix}_metrics_daily"
         where cast(event_date as varchar) {day_condition}"""
 
 
+def crosscheck_trino(session: TrinoSession, project_schemas: dict[str, str], run_date: dt.date,
+                     daily: bool, floor_daily: bool, catalog: str = "iceberg",
+                     prefix: str = "segment_analytics", daily_projects: set[str] | None = None) -> dict[str, Any]:
+    """The same comparisons on the bench's Trino, where every contender wrote its own schema of one
+    catalog: `project_schemas` maps a project contender (project, project_td) to its schema; the new
+    day is compared for the original's daily run (`daily`) and those of `daily_projects` (default:
+    all) whose daily run succeeded."""
+    out: dict[str, Any] = {"tolerance": TOLERANCE}
+    run_query = f'{catalog}."{original.SCHEMA}"."{original.PREFIX}_run_query"'
+    before, new_day = f"< '{run_date.isoformat()}'", f"= '{run_date.isoformat()}'"
+    out["original_vs_floor"] = _compare(session, original_kpis_sql(catalog, before),
+                                        floor_by_segment_sql(catalog, run_query))
+    if daily and floor_daily:
+        out["daily_floor_vs_original"] = _compare(session, daily_floor_sql(catalog),
+                                                  original_kpis_sql(catalog, new_day))
+    for contender, schema in project_schemas.items():
+        comparisons = {f"{contender}_vs_original": before}
+        if daily and (daily_projects is None or contender in daily_projects):
+            comparisons[f"daily_{contender}_vs_original"] = new_day
+        for name, condition in comparisons.items():
+            try:
+                out[name] = _compare(session, project_metrics_sql(catalog, prefix, condition, schema),
+                                     original_kpis_sql(catalog, condition))
+            except Exception as exc:  # noqa: BLE001 - any Trino error is recorded, not raised
+                out[name] = {"error": str(exc).splitlines()[0]}
+    return out
+
+
 def crosscheck(original_db: Path, floor_db: Path, project_db: Path | None, run_date: dt.date,
-               prefix: str = "segment_analytics", daily: bool = False) -> dict[str, Any]:
+               prefix: str = "segment_analytics", daily: bool = False,
+               floor_daily: bool = False) -> dict[str, Any]:
     """The full runs' numbers (event days before `run_date`); with `daily` (both files also had
-    their daily run) the new day's numbers of the project and the original as well."""
+    their daily run) the new day's numbers of the project and the original as well; with
+    `floor_daily` (the floor's file had the daily floor) the daily floor's against the original's."""
     out: dict[str, Any] = {"tolerance": TOLERANCE}
     with duckdb.connect() as con:
         con.execute(f"attach '{original_db}' as orig (read_only)")
@@ -75,6 +116,9 @@ def crosscheck(original_db: Path, floor_db: Path, project_db: Path | None, run_d
         before = f"< '{run_date.isoformat()}'"
         out["original_vs_floor"] = _compare(con, original_kpis_sql("orig", before),
                                             floor_by_segment_sql("fl", run_query))
+        if daily and floor_daily:
+            out["daily_floor_vs_original"] = _compare(con, daily_floor_sql("fl"),
+                                                      original_kpis_sql("orig", f"= '{run_date.isoformat()}'"))
         if project_db is not None and project_db.exists():
             con.execute(f"attach '{project_db}' as pj (read_only)")
             comparisons = {"project_vs_original": before}

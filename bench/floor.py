@@ -6,9 +6,14 @@ least work any pipeline producing per-day metrics must do; joins to membership c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 
 from bench.workload import PROFILE_ID, TABLES, TIME_COL, BehaviorTable
+
+if TYPE_CHECKING:
+    from bench.trino_engine import TrinoSession
 
 SCHEMA = "bench_floor"
 
@@ -31,12 +36,12 @@ def statements() -> list[str]:
             f"""create or replace table "{SCHEMA}"."{table.name}_profile_daily" as
                 select {PROFILE_ID}, {TIME_COL} // 86400 as day_number, {_aggregates(table)}
                 from {table.relation}
-                group by all"""
+                group by 1, 2"""
         )
     return out
 
 
-def run(con: duckdb.DuckDBPyConnection) -> int:
+def run(con: duckdb.DuckDBPyConnection | TrinoSession) -> int:
     sqls = statements()
     for sql in sqls:
         con.execute(sql)

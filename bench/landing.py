@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from bench.workload import AUDIENCE_SCHEMA, PS_ID
 from segment_analytics_sandbox.synthetic.segments import SyntheticSegment, canonical_json, folder_ids
+
+if TYPE_CHECKING:
+    from orchestrate.warehouse.base import LandingBatch
 
 PS_NAME = "Bench Parent Segment"
 ROOT_FOLDER_ID = "4999"
@@ -41,14 +45,23 @@ def _existing_sql(db: Path) -> set[str]:
 
 def land(db: Path, segments: list[SyntheticSegment], run_date: dt.date, schema: str = "main") -> None:
     """Land one pull on `run_date` (replaced tables replaced, accumulating ones appended)."""
+    from orchestrate.warehouse.duckdb import DuckDbLandingWriter
+
+    population, members = segment_populations(db, segments)
+    batch = make_batch(segments, run_date, population, members, _existing_sql(db), "duckdb")
+    DuckDbLandingWriter(db, schema).write(batch)
+
+
+def make_batch(segments: list[SyntheticSegment], run_date: dt.date, population: int, members: dict[str, int],
+               known: set[str], dialect: str) -> LandingBatch:
+    """The rows one pull on `run_date` lands; the compiler's SQL in `dialect` (duckdb | trino) for
+    every rule hash not in `known`."""
     from orchestrate.cdp.canonical import canonical_rule_json, describe_rule, rule_hash
     from orchestrate.rules import compile_rule
     from orchestrate.warehouse.base import LandingBatch
-    from orchestrate.warehouse.duckdb import DuckDbLandingWriter
 
     fetched_at = dt.datetime(run_date.year, run_date.month, run_date.day, 6, 0, 0)
     audit = {"pull_id": f"bench-{run_date.isoformat()}", "run_date": run_date, "fetched_at": fetched_at}
-    population, members = segment_populations(db, segments)
     ps_raw = {"id": PS_ID, "name": PS_NAME, "population": population}
     batch = LandingBatch(pull_id=audit["pull_id"], run_date=run_date, fetched_at=fetched_at)
     batch.parent_segments.append({
@@ -63,7 +76,7 @@ def land(db: Path, segments: list[SyntheticSegment], run_date: dt.date, schema: 
         raw = canonical_json({"id": fid, "name": name, "parentFolderId": parent})
         batch.folders.append({"folder_id": fid, "ps_id": PS_ID, "parent_folder_id": parent, "folder_name": name,
                               "api_version": "v5", "raw_json": raw, "payload_hash": _sha(raw), **audit})
-    known = _existing_sql(db)
+    known = set(known)
     for s in segments:
         raw = canonical_json({"id": s.segment_id, "name": s.name, "rule": s.rule})
         digest = rule_hash(s.rule)
@@ -77,9 +90,9 @@ def land(db: Path, segments: list[SyntheticSegment], run_date: dt.date, schema: 
         if digest in known:
             continue
         known.add(digest)
-        compiled = compile_rule(s.rule, audience_id=PS_ID, dialect="duckdb")
+        compiled = compile_rule(s.rule, audience_id=PS_ID, dialect=dialect)
         batch.segment_sql.append({"ps_id": PS_ID, "rule_hash": digest, "sql_source": "compiler",
-                                  "dialect": "duckdb", "segment_sql": compiled, "error": None,
+                                  "dialect": dialect, "segment_sql": compiled, "error": None,
                                   "fetched_at": fetched_at})
         batch.segment_sql.append({"ps_id": PS_ID, "rule_hash": digest, "sql_source": "api", "dialect": "trino",
                                   "segment_sql": s.sql, "error": None, "fetched_at": fetched_at})
@@ -88,7 +101,7 @@ def land(db: Path, segments: list[SyntheticSegment], run_date: dt.date, schema: 
         "status": "success", "api_versions": "v5", "parent_segments": 1, "folders": len(folders),
         "segments": len(segments), "requests": 0, "problems": "[]",
     }
-    DuckDbLandingWriter(db, schema).write(batch)
+    return batch
 
 
 def _sha(text: str) -> str:

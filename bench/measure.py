@@ -41,10 +41,10 @@ def portable_paths(text: str) -> str:
 
 
 def run_worker(contender: str, phase: str, repetition: int, db: Path, run_date: dt.date,
-               work_dir: Path) -> Measurement:
+               work_dir: Path, engine: str = "duckdb", extra_env: dict[str, str] | None = None) -> Measurement:
     cmd = [sys.executable, "-m", "bench.worker", contender, str(db), run_date.isoformat(),
-           "--work-dir", str(work_dir), "--phase", phase]
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+           "--work-dir", str(work_dir), "--phase", phase, "--engine", engine]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", **(extra_env or {})}
     env.pop("TD_API_KEY", None)  # no contender talks to Treasure Data
     load_before = os.getloadavg()[0]
     started = time.perf_counter()

@@ -101,6 +101,9 @@ def setup_statements(run_date: dt.date, landing: str = "main") -> Iterator[str]:
         segment_name varchar, segment_population integer, time bigint)"""
 
 
+# segment_profile_mapping_temp's columns but segment_query (written out: the SQL runs on DuckDB and Trino).
+MAPPING_COLUMNS = ("ps_id", "audience_id", "ps_name", "ps_population", "v5_flag", "folder_name", "segment_type",
+                   "segment_id", "segment_name", "segment_population", "rule", "rule_hash", "time")
 _SELECT_STAR = re.compile(r"select\s+a\.\*", re.IGNORECASE)
 
 
@@ -137,8 +140,9 @@ def membership_statements(con: duckdb.DuckDBPyConnection, run_date: dt.date,
     con.execute(f"create or replace table {t('segment_queries')} (segment_id varchar, segment_query varchar)")
     con.executemany(f"insert into {t('segment_queries')} values (?, ?)", [list(q) for q in queries])
     con.execute(f"""create or replace table {t('segment_profile_mapping_temp')} as
-        select m.* exclude (segment_query), q.segment_query
-        from {t('segment_profile_mapping_temp')} m join {t('segment_queries')} q using (segment_id)""")
+        select {", ".join(f"m.{c}" for c in MAPPING_COLUMNS)}, q.segment_query
+        from {t('segment_profile_mapping_temp')} m
+        join {t('segment_queries')} q on q.segment_id = cast(m.segment_id as varchar)""")
     # segments_dashboard_run_query.sql: the whole body is ${td.each.segment_query}, insert_into run_query.
     return [f"insert into {t('run_query')} {sql}" for _, sql in queries]
 

@@ -24,7 +24,7 @@ VARS_KEY = "segment_analytics"
 MEMORY_LIMIT_ENV = "BENCH_DUCKDB_MEMORY_LIMIT"
 
 
-def bench_vars(run_date: dt.date) -> dict[str, Any]:
+def bench_vars(run_date: dt.date, landing_schema: str = "main") -> dict[str, Any]:
     """The project's own vars with the benchmark's metrics and no time window.
 
     dbt replaces top-level vars wholesale, so the whole `segment_analytics` mapping is passed.
@@ -33,7 +33,7 @@ def bench_vars(run_date: dt.date) -> dict[str, Any]:
     settings = dict(project.get("vars", {}).get(VARS_KEY, {}))
     settings["metrics"] = dbt_metrics_var()
     settings["time_window"] = {"type": "none"}
-    settings["landing_schema"] = "main"
+    settings["landing_schema"] = landing_schema
     settings["project_prefix"] = "segment_analytics"
     return {VARS_KEY: settings, "run_date": run_date.isoformat()}
 
@@ -53,7 +53,17 @@ def write_profiles(directory: Path, memory_limit: str | None = None) -> Path:
     return directory
 
 
-def run(work_dir: Path, db_path: Path, run_date: dt.date) -> dict[str, Any]:
+def build_args(work_dir: Path, phase: str) -> list[str]:
+    """What the CLI builds: the project's `full` selection for a full build, `daily` for a daily
+    run (`segment-analytics build` / `run`; no unit tests, which are checks of the SQL on fixtures)."""
+    from orchestrate.dbt_selectors import DAILY, FULL, selector_args
+
+    selection = selector_args(PROJECT_DIR, DAILY if phase == "incremental" else FULL)
+    return ["build", *selection, "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+            "--quiet"]
+
+
+def run(work_dir: Path, db_path: Path, run_date: dt.date, phase: str = "full") -> dict[str, Any]:
     """`dbt build` once through `orchestrate.dbt_runner.run_dbt` (raises `DbtFailed` naming the
     failed nodes). Returns every node's execution time, slowest first (from run_results.json)."""
     from orchestrate.dbt_runner import run_dbt
@@ -61,10 +71,27 @@ def run(work_dir: Path, db_path: Path, run_date: dt.date) -> dict[str, Any]:
     profiles = write_profiles(work_dir / "profiles", os.environ.get(MEMORY_LIMIT_ENV))
     os.environ["SEGMENT_ANALYTICS_DUCKDB"] = str(db_path)
     run_dbt(
-        ["build", "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"), "--quiet"],
+        build_args(work_dir, phase),
         project_dir=PROJECT_DIR, profiles_dir=profiles, target="duckdb", vars=bench_vars(run_date),
     )
     checkpoint(db_path)
+    return {"nodes": _node_timings(work_dir)}
+
+
+def run_trino(work_dir: Path, run_date: dt.date, schema: str, landing_schema: str,
+              td_mode: bool = False, phase: str = "full") -> dict[str, Any]:
+    """`dbt build` once on the profile's `trino` target (server and user from the TRINO_* variables
+    the Trino bench sets), into `schema`; `td_mode` builds with the Treasure Data macros."""
+    from orchestrate.dbt_runner import run_dbt
+
+    profiles = write_profiles(work_dir / "profiles")
+    os.environ["TRINO_SCHEMA"] = schema
+    dbt_vars = bench_vars(run_date, landing_schema)
+    dbt_vars["td_mode"] = td_mode
+    run_dbt(
+        build_args(work_dir, phase),
+        project_dir=PROJECT_DIR, profiles_dir=profiles, target="trino", vars=dbt_vars,
+    )
     return {"nodes": _node_timings(work_dir)}
 
 

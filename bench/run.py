@@ -25,9 +25,11 @@ from bench.generate import RESULTS_DIR, add_new_day, generate
 from bench.measure import ContenderFailed, Measurement, run_worker
 from bench.sizes import DEFAULT_SIZES, SIZES, Size, get_size
 from bench.summary import ratios, summarize_runs, targets_met
+from bench.trino_run import TRINO_CONTENDERS
 from bench.workload import BEHAVIOR_SCHEMA, TABLES
 
 CONTENDERS = ("project", "original", "floor")
+TRINO_DEFAULT_SIZES = ("S",)
 
 
 def _shape(base: Path, size: Size) -> dict[str, Any]:
@@ -58,8 +60,8 @@ def _log(message: str) -> None:
     print(f"[{dt.datetime.now(dt.UTC).strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-# Contenders measured on a daily run too (the floor has no incremental form).
-DAILY_CONTENDERS = ("project", "original")
+# Contenders measured on a daily run too; the floor's is the daily floor (bench/daily_floor.py).
+DAILY_CONTENDERS = ("project", "original", "floor")
 
 
 def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...], label: str = "") -> dict[str, Any]:
@@ -114,7 +116,7 @@ def bench_size(size: Size, repetitions: int, contenders: tuple[str, ...], label:
         project_db = work / "project.duckdb" if ("project", "full") in runs else None
         daily = ("project", "incremental") in runs and ("original", "incremental") in runs
         check = crosscheck(work / "original.duckdb", work / "floor.duckdb", project_db, size.run_date,
-                           daily=daily)
+                           daily=daily, floor_daily=("floor", "incremental") in runs)
     return {
         "shape": shape,
         "contenders": summary,
@@ -137,14 +139,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="DuckDB memory_limit for every contender (e.g. 6GB); default: DuckDB's own")
     parser.add_argument("--label", default="",
                         help="record the results as '<size>-<label>' (a variant run), kept apart from the plain size")
-    parser.add_argument("--contenders", default=",".join(CONTENDERS),
-                        help="comma list among project,original,floor (default: all three)")
+    parser.add_argument("--contenders",
+                        help="comma list among project,original,floor (Trino also project_td); default: all")
+    parser.add_argument("--engine", choices=("duckdb", "trino"), default="duckdb",
+                        help="trino: on a local Trino (started for the run unless --trino-port is given)")
+    parser.add_argument("--trino-host", default="127.0.0.1", help="with --engine trino and --trino-port")
+    parser.add_argument("--trino-port", type=int, help="a running Trino to use instead of starting one")
     args = parser.parse_args(argv)
-    contenders = tuple(c.strip() for c in args.contenders.split(",") if c.strip())
-    unknown = [c for c in contenders if c not in CONTENDERS]
+    allowed = TRINO_CONTENDERS if args.engine == "trino" else CONTENDERS
+    contenders = tuple(c.strip() for c in (args.contenders or ",".join(allowed)).split(",") if c.strip())
+    unknown = [c for c in contenders if c not in allowed]
     if unknown:
-        parser.error(f"--contenders: unknown {', '.join(unknown)}; choose among {', '.join(CONTENDERS)}")
-    sizes = [get_size(s) for s in (args.size or DEFAULT_SIZES)]
+        parser.error(f"--contenders: unknown {', '.join(unknown)}; choose among {', '.join(allowed)}")
+    sizes = [get_size(s) for s in (args.size or (TRINO_DEFAULT_SIZES if args.engine == "trino" else DEFAULT_SIZES))]
+    if args.engine == "trino":
+        return _main_trino(args, sizes, contenders)
     if args.duckdb_memory_limit:
         os.environ["BENCH_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
     results = report.load()
@@ -164,6 +173,37 @@ def main(argv: list[str] | None = None) -> int:
     print(report.markdown(report.load()))
     failed = [
         f"{name}/{c}/{p}" for name in results["sizes"] if name.split("-")[0] in {s.name for s in sizes}
+        for c, phases in results["sizes"][name]["contenders"].items()
+        for p, stats in phases.items() if "error" in stats
+    ]
+    if failed:
+        print(f"failed runs: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _main_trino(args: argparse.Namespace, sizes: list[Size], contenders: tuple[str, ...]) -> int:
+    from bench import trino_server
+    from bench.trino_run import bench_size_trino
+
+    results = report.load()
+    started = time.perf_counter()
+    run_id = dt.datetime.now(dt.UTC).strftime("%d%H%M%S")
+    with trino_server.server(args.trino_host, args.trino_port, RESULTS_DIR / "trino-server", _log) as target:
+        results.setdefault("trino_server", {}).update(trino_server.describe(target))
+        for size in sizes:
+            reps = args.repetitions or 1
+            _log(f"size {size.name} on Trino: {size.profiles:,} profiles, {size.events:,} events, "
+                 f"{size.segments} segments, {reps} repetition(s)")
+            key = f"{size.name}-trino" + (f"-{args.label}" if args.label else "")
+            results["sizes"][key] = bench_size_trino(size, reps, contenders, target, run_id, _log, args.label)
+            merged = report.save(results, [key])
+            report.write_markdown(merged)
+    _log(f"done in {time.perf_counter() - started:.0f}s")
+    print()
+    print(report.markdown(report.load()))
+    failed = [
+        f"{name}/{c}/{p}" for name in results["sizes"] if name.endswith("-trino") or "-trino-" in name
         for c, phases in results["sizes"][name]["contenders"].items()
         for p, stats in phases.items() if "error" in stats
     ]

@@ -104,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing")
     p.set_defaults(func=commands.cmd_publish)
 
+    p = sub.add_parser("alerts", help="list the alerts with their delivery state; `alerts send` delivers new ones")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print JSON (each alert with its deliveries)")
+    p.set_defaults(func=commands.cmd_alerts)
+    asub = p.add_subparsers(dest="alerts_command", required=False, metavar="ALERTS_COMMAND")
+    p = asub.add_parser("send", help="deliver the new alerts to every configured destination, once each")
+    _common(p)
+    p.set_defaults(func=commands.cmd_alerts_send)
+
     rules = sub.add_parser("rules", help="segment rules: check the compiler, history, diff, revert")
     rsub = rules.add_subparsers(dest="rules_command", required=True, metavar="RULES_COMMAND")
     p = rsub.add_parser("check", help="compare member counts of compiled SQL and the API's SQL per segment")
@@ -134,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--serve", action="store_true", help="serve the docs on localhost after generating them")
     p.add_argument("--port", type=int, default=8080)
     p.set_defaults(func=commands.cmd_docs)
+
+    p = sub.add_parser("generate", help="write the dbt files made from the configuration (semantic layer metrics)")
+    _common(p)
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 naming the files that are stale")
+    p.set_defaults(func=commands.cmd_generate)
     _setup_commands(sub)
     _plugin_commands(sub)
     return parser
@@ -207,7 +221,8 @@ def _unexpected(args: argparse.Namespace, exc: Exception) -> int:
         register_secret(os.environ.get(name, "").strip() or None)
     text = " ".join(redact(exc).split())
     line = f"{type(exc).__name__}: {text[:_MAX_MESSAGE]}{'…' if len(text) > _MAX_MESSAGE else ''}"
-    command = " ".join(c for c in (args.command, getattr(args, "rules_command", None)) if c)
+    command = " ".join(c for c in (args.command, getattr(args, "rules_command", None),
+                                   getattr(args, "alerts_command", None)) if c)
     print(f"segment-analytics {command}: unexpected error: {line}", file=sys.stderr)
     if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0") or getattr(args, "verbose", False):
         print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")

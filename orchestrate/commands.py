@@ -8,7 +8,9 @@ import argparse
 from pathlib import Path
 
 from orchestrate import dbt_runner, pipeline
+from orchestrate.alerts.listing import as_json, as_text
 from orchestrate.context import context_from_args
+from orchestrate.generated import GENERATORS, stale_files, write_files
 from orchestrate.history import print_diff, print_history, revert_from_context
 from orchestrate.rules.check import check_from_context
 
@@ -41,6 +43,21 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     pipeline.publish(context_from_args(args), dry_run=args.dry_run)
+    return 0
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    ctx = context_from_args(args)
+    items = pipeline.alerts(ctx, run_date=ctx.run_date if args.run_date else None)
+    print(as_json(items) if args.json else as_text(items, args.run_date))
+    return 0
+
+
+def cmd_alerts_send(args: argparse.Namespace) -> int:
+    pipeline.send_alerts(context_from_args(args)).raise_for_failures()
     return 0
 
 
@@ -77,4 +94,23 @@ def cmd_docs(args: argparse.Namespace) -> int:
     print(f"docs generated in {ctx.project_dir / 'target'}")
     if args.serve:
         dbt_runner.run_dbt(["docs", "serve", "--port", str(args.port)], **ctx.dbt_options)
+    return 0
+
+
+# --------------------------------------------------------------------------- generate
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    ctx = context_from_args(args)
+    if args.check:
+        stale = stale_files(ctx.project_dir, ctx.config, GENERATORS)
+        for generated in stale:
+            print(f"stale: {generated.path} (run `segment-analytics generate`)")
+        if not stale:
+            print(f"{len(GENERATORS)} generated file(s) up to date")
+        return 1 if stale else 0
+    written = write_files(ctx.project_dir, ctx.config, GENERATORS)
+    for generated in written:
+        print(f"written: {generated.path}")
+    print(f"{len(written)} of {len(GENERATORS)} generated file(s) written, the others up to date")
     return 0

@@ -50,7 +50,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer("context", ("orchestrate.context", "orchestrate.clients")),
     Layer("domain", ("orchestrate.cdp", "orchestrate.rules", "orchestrate.warehouse", "orchestrate.report",
                      "orchestrate.insights", "orchestrate.setup", "orchestrate.config", "orchestrate.target",
-                     "orchestrate.dbt_runner", "orchestrate.dbt_vars")),
+                     "orchestrate.dbt_runner", "orchestrate.dbt_vars", "orchestrate.dbt_selectors",
+                     "orchestrate.alerts", "orchestrate.generated")),
     Layer("base", ("orchestrate.http", "orchestrate.http_deadline", "orchestrate.regions", "orchestrate.project",
                    "orchestrate.bundled_project", "orchestrate.regexes", "orchestrate.errors", "orchestrate")),
 )

@@ -19,6 +19,7 @@
   {%- set hours = {} -%}
   {%- for key, default in d['freshness'].items() -%}{%- do hours.update({key: fresh.get(key, default)}) -%}{%- endfor -%}
   {%- do cfg.update({'freshness': hours}) -%}
+  {%- do cfg.update({'overlap': sa_overlap_with_defaults(raw, d)}) -%}
   {%- set filters = raw.get('filters') or {} -%}
   {%- if filters is not mapping -%}{%- set filters = {} -%}{%- endif -%}
   {%- do cfg.update({'filters': {
@@ -57,6 +58,8 @@
   {%- set insights = raw.get('insights') or {} -%}
   {%- if insights is not mapping -%}{%- set insights = {} -%}{%- endif -%}
   {%- do cfg.update({'insights': sa_insights_with_defaults(insights, d['insights'])}) -%}
+  {%- do cfg.update({'alerts': sa_alerts_with_defaults(raw.get('alerts'))}) -%}
+  {%- do cfg.update({'ab_tests': sa_ab_tests_with_defaults(raw.get('ab_tests'), metrics | map(attribute='metric') | list)}) -%}
   {{ return(cfg) }}
 {%- endmacro %}
 

@@ -103,6 +103,11 @@
     {%- do sa_config_insights(cfg['insights'], schema, problems) -%}
   {%- endif -%}
   {%- do sa_config_freshness(raw, problems) -%}
+  {%- set alert_metric_names = [] -%}
+  {%- for m in (metrics if sa_is_list(metrics) else []) if m is mapping and m.get('metric') is string -%}{%- do alert_metric_names.append(m['metric']) -%}{%- endfor -%}
+  {%- do sa_config_alerts(raw, alert_metric_names, problems) -%}
+  {%- do sa_config_overlap(raw, problems) -%}
+  {%- do sa_config_ab_tests(raw.get('ab_tests'), cfg['metrics'] | map(attribute='metric') | list, problems) -%}
 
   {%- if run_date is not none -%}
     {%- do sa_config_date(sa_date_text(run_date) | string, 'run_date', problems) -%}

@@ -1,7 +1,8 @@
 {#- Membership SQL: each selected segment's member SQL (text landed by the shim, already through
     the member-SQL guard in int_segments__selected) wrapped as
     `select <profile_id_column> from (<sql>) s` and union-all'ed, split into batches that each fit
-    the engine's statement length (sa_max_statement_length). The model's SQL is one statement (the
+    the engine's statement length (sa_max_statement_length) and each holding at most
+    sa_max_union_branches segments (Trino's stage limit). The model's SQL is one statement (the
     batches union-all'ed) preceded by a header `/* sa_batches: <length>,<length>,... */` giving
     each batch's exact length; the sa_batched_table materialization cuts the batches by those
     lengths (never by searching the text, so nothing in a rule value can split a statement),
@@ -65,7 +66,8 @@ where s.{{ adapter.quote(sa_cfg()['profile_id_column']) }} is not null
     {%- if piece | length > limit -%}
       {{ exceptions.raise_compiler_error("segment " ~ row[0] ~ ": its member SQL is " ~ piece | length ~ " characters, longer than this engine's statement limit allows (" ~ limit ~ "), and int_segments__selected did not refuse it; rebuild int_segments__selected") }}
     {%- endif -%}
-    {%- if state['current'] and state['length'] + (joiner | length) + (piece | length) > limit -%}
+    {%- if state['current'] and (state['length'] + (joiner | length) + (piece | length) > limit
+                                 or state['current'] | length >= sa_max_union_branches()) -%}
       {%- do batches.append(state['current'] | join(joiner)) -%}
       {%- do state.update({'current': [], 'length': 0}) -%}
     {%- endif -%}

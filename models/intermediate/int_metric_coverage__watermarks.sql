@@ -1,4 +1,4 @@
-{{ config(alias=sa_relation_alias('int_metric_coverage__watermarks')) }}
+{{ config(alias=sa_relation_alias('int_metric_coverage__watermarks'), sa_metrics_hash=sa_metrics_config_hash()) }}
 {#- The coverage watermark of the daily metrics, the step that decides what
     fct_segment_metrics_daily computes this run: per (segment, metric), what earlier builds
     computed (the coverage table as the previous build left it, read through the source

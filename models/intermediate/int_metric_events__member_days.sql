@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='ephemeral', sa_metrics_hash=sa_metrics_config_hash()) }}
 {#- Scan group × segment × member × event day: ONE scan per behaviour table (scan group,
     sa_metrics_by_source(): the metrics sharing a source, join key and time column), every metric
     of the table at once as conditional aggregates grouped by (profile, day number), in slot

@@ -1,4 +1,4 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='ephemeral', sa_metrics_hash=sa_metrics_config_hash()) }}
 {#- Scan group × segment × event day: the member days (int_metric_events__member_days) rolled up
     per (segment, day), with the scan group's metrics as slot columns
     (macros/pipeline/sa_metric_events.sql). Unique profiles per metric count the member rows with

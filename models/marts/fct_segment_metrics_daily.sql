@@ -5,6 +5,7 @@
     unique_key=['segment_id', 'event_date', 'metric_name'],
     full_refresh=false,
     pre_hook="{{ sa_metrics_daily_pre_delete() }}",
+    sa_metrics_hash=sa_metrics_config_hash(),
 ) }}
 {#- Segment × event day × metric (long), selected segments only. A profile's per-day events count
     for a segment per `membership_basis` (macros/pipeline/sa_attribution_membership.sql).

@@ -5,6 +5,7 @@
     unique_key=['segment_id', 'metric_name'],
     full_refresh=false,
     on_schema_change='append_new_columns',
+    sa_metrics_hash=sa_metrics_config_hash(),
 ) }}
 {#- What `<prefix>_metrics_daily` has computed: per selected segment and configured metric, the
     last event day computed (the day before the run date, or the window's end), the metric's

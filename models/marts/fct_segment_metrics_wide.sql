@@ -1,4 +1,4 @@
-{{ config(alias=sa_mart_alias('final_metrics_table')) }}
+{{ config(alias=sa_mart_alias('final_metrics_table'), sa_metrics_hash=sa_metrics_config_hash()) }}
 {#- Segment × event day (wide): for every configured metric <metric>_total (metric_value),
     <metric>_unique (unique_profiles) and <metric>_avg (avg_per_profile), generated from the vars;
     plus segment_population and the original's query_change flag. -#}

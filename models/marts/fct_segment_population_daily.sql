@@ -117,7 +117,7 @@ select
     n.folder_id,
     n.folder_name,
     m.population_date as {{ adapter.quote('date') }},
-    case when m.population_date >= m.first_membership_date then m.running_population end as population,
+    cast(case when m.population_date >= m.first_membership_date then m.running_population end as {{ sa_type_bigint() }}) as population,
     case when m.population_date >= m.first_membership_date then m.entered end as entered,
     case when m.population_date >= m.first_membership_date then m.exited end as exited,
     coalesce(p.api_population, s.api_population) as api_population,

@@ -81,7 +81,7 @@ condition_lines as (
         lines.line_number
     from change_sides as s
     cross join unnest({{ sa_string_split("coalesce(s.conditions, '')", '\n') }})
-        with ordinality as lines(line_text, line_number)
+        with ordinality as lines (line_text, line_number)
     where lines.line_text <> ''
 ),
 

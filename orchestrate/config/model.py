@@ -8,8 +8,10 @@ plain mapping back (for dbt's `--vars`, or code that genuinely needs a dict).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from orchestrate.config.alerts_model import Alerts
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,16 @@ class Freshness:
 
     warn_after_hours: int
     error_after_hours: int
+
+    def as_vars(self) -> dict[str, Any]:
+        return asdict(self)  # flat: every field a scalar
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """`overlap`: how many overlapping pairs the segment overlap mart keeps per segment."""
+
+    top_pairs_per_segment: int
 
     def as_vars(self) -> dict[str, Any]:
         return asdict(self)  # flat: every field a scalar
@@ -100,6 +112,25 @@ class Insights:
 
 
 @dataclass(frozen=True)
+class AbTest:
+    """One entry of `ab_tests` (docs/ab_tests.md): arms as segment ids or names, dates YYYY-MM-DD,
+    `end_date` None = open (through the run date), `expected_split` None = equal."""
+
+    name: str
+    control: str
+    variants: tuple[str, ...]
+    start_date: str
+    end_date: str | None
+    metrics: tuple[str, ...]
+    expected_split: tuple[float, ...] | None
+
+    def as_vars(self) -> dict[str, Any]:
+        return {"name": self.name, "control": self.control, "variants": list(self.variants),
+                "start_date": self.start_date, "end_date": self.end_date, "metrics": list(self.metrics),
+                "expected_split": None if self.expected_split is None else list(self.expected_split)}
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole `vars: segment_analytics:` configuration, validated, every default filled in."""
 
@@ -111,10 +142,13 @@ class Config:
     landing_schema: str | None
     td_mode: bool | str | None
     freshness: Freshness
+    overlap: Overlap
     filters: Filters
     time_window: TimeWindow
     metrics: tuple[Metric, ...]
     insights: Insights
+    ab_tests: tuple[AbTest, ...]
+    alerts: Alerts = field(default_factory=Alerts.default)
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> Config:
@@ -129,6 +163,7 @@ class Config:
             landing_schema=cfg["landing_schema"],
             td_mode=cfg["td_mode"],
             freshness=Freshness(**cfg["freshness"]),
+            overlap=Overlap(**cfg["overlap"]),
             filters=Filters(**cfg["filters"]),
             time_window=TimeWindow(**cfg["time_window"]),
             metrics=tuple(Metric(**metric) for metric in cfg["metrics"]),
@@ -140,6 +175,12 @@ class Config:
                     **{kind: tuple(columns) for kind, columns in insights["change_schema_cols"].items()}),
                 join_relations=tuple((pair[0], pair[1]) for pair in insights["join_relations"]),
             ),
+            ab_tests=tuple(
+                AbTest(name=t["name"], control=t["control"], variants=tuple(t["variants"]),
+                       start_date=t["start_date"], end_date=t["end_date"], metrics=tuple(t["metrics"]),
+                       expected_split=None if t["expected_split"] is None else tuple(t["expected_split"]))
+                for t in cfg.get("ab_tests", [])),
+            alerts=Alerts.from_mapping(cfg["alerts"]) if "alerts" in cfg else Alerts.default(),
         )
 
     def as_vars(self) -> dict[str, Any]:
@@ -153,8 +194,11 @@ class Config:
             "landing_schema": self.landing_schema,
             "td_mode": self.td_mode,
             "freshness": self.freshness.as_vars(),
+            "overlap": self.overlap.as_vars(),
             "filters": self.filters.as_vars(),
             "time_window": self.time_window.as_vars(),
             "metrics": [metric.as_vars() for metric in self.metrics],
             "insights": self.insights.as_vars(),
+            "ab_tests": [test.as_vars() for test in self.ab_tests],
+            "alerts": self.alerts.as_vars(),
         }

@@ -13,6 +13,8 @@ import re
 from datetime import date
 from typing import Any
 
+from orchestrate.config.ab_tests import validate_ab_tests
+from orchestrate.config.alerts import validate_alerts
 from orchestrate.config.errors import ConfigError, ConfigProblem
 from orchestrate.config.model import Config
 from orchestrate.config.schema import (
@@ -71,6 +73,10 @@ def normalise_config(raw: Any, *, ignored: list[str] | None = None) -> dict[str,
     cfg["metrics"] = _validate_metrics(raw.get("metrics"), problems)
     cfg["insights"] = _validate_insights(raw.get("insights"), problems)
     cfg["freshness"] = _validate_freshness(raw.get("freshness"), problems)
+    cfg["alerts"] = validate_alerts(raw.get("alerts"), [m["metric"] for m in cfg["metrics"]
+                                                         if isinstance(m["metric"], str)], problems)
+    cfg["overlap"] = _validate_overlap(raw.get("overlap"), problems)
+    cfg["ab_tests"] = validate_ab_tests(raw.get("ab_tests"), [m["metric"] for m in cfg["metrics"]], problems)
 
     if problems:
         raise ConfigError(problems)
@@ -314,4 +320,22 @@ def _validate_freshness(raw: Any, problems: list[ConfigProblem]) -> dict[str, in
             good += 1
     if good == len(defaults) and values["error_after_hours"] < values["warn_after_hours"]:
         problems.append(ConfigProblem("freshness.error_after_hours", message("error_before_warn")))
+    return values
+
+
+def _validate_overlap(raw: Any, problems: list[ConfigProblem]) -> dict[str, int]:
+    """`overlap: {top_pairs_per_segment}`, with its default (twin of macros/config/sa_overlap.sql)."""
+    defaults = DEFAULTS["overlap"]
+    values = dict(defaults)
+    if raw is None:
+        return values
+    if not isinstance(raw, dict):
+        problems.append(ConfigProblem("overlap", message("overlap_not_a_mapping")))
+        return values
+    _unknown_keys(raw, defaults, "overlap.", problems)
+    top = raw.get("top_pairs_per_segment", defaults["top_pairs_per_segment"])
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        problems.append(ConfigProblem("overlap.top_pairs_per_segment", message("top_pairs", value=repr(top))))
+    else:
+        values["top_pairs_per_segment"] = top
     return values

@@ -74,6 +74,10 @@
   var tracker = rowsOf(DATA.tracker);
   var metricRows = rowsOf(DATA.metrics);
   var changes = DATA.rule_changes || [];
+  // What fired (null when the alerts mart is not built: no Alerts tab then), with its delivery state.
+  var alerts = DATA.alerts || [];
+  var hasAlerts = DATA.alerts != null;
+  var POPULATION_ALERTS = { population_anomaly: true, rule_change: true, segment_deleted: true };
   var groups = DATA.metric_groups || [];
   var metricInfo = {};
   groups.forEach(function (g) { g.metrics.forEach(function (m) { metricInfo[m.name] = m; }); });
@@ -105,6 +109,11 @@
     if (r.population == null) { return; }
     if (!firstMemberDay[r.segment_id] || r.date < firstMemberDay[r.segment_id]) { firstMemberDay[r.segment_id] = r.date; }
   });
+
+  // Segment overlap at the latest run date, and each KPI's latest day against earlier periods.
+  var overlapRows = rowsOf(DATA.overlap);
+  var kpiDeltaRows = rowsOf(DATA.kpi_deltas);
+  var MAX_OVERLAP = 15;
 
   var allDays = sortedUnique(population.map(function (r) { return r.date; })
     .concat(tracker.map(function (r) { return r.date; }))
@@ -420,13 +429,18 @@
       "Each segment's first day of membership history is its starting population and is left out.", "seg-flow");
     var c = chartBox("Population distribution", "Latest population in the date range, by segment.", "seg-distribution");
     var d = chartBox("Rule changes per day", "Edits and deletions of segment rules (from the rule history).", "seg-changes");
-    [a, b, c, d].forEach(function (x) { grid.appendChild(x.box); });
+    var o = chartBox("Segment overlap", "Share of the row segment's members that are also in the column segment, at run date " +
+      (overlapRows.length ? overlapRows[0].run_date : "unknown") + " (the date range does not apply). The " + MAX_OVERLAP +
+      " segments in scope with the most shared members; pairs of one parent segment only.", "seg-overlap");
+    [a, b, c, d, o].forEach(function (x) { grid.appendChild(x.box); });
+    overlapHeatmap(o.chart, ids);
     var noData = "No population data between " + rangeText() + " for the selected segments.";
     if (!shown.length) { showEmpty(a.chart, noData); }
     else {
       var traces = [];
       shown.forEach(function (item) { traces = traces.concat(populationTraces(segById[item.id], series[item.id])); });
       if (!plot(a.chart, traces, { hovermode: "x unified" })) { showEmpty(a.chart, noData); }
+      else { markAlerts(a.chart, alerts.filter(function (al) { return POPULATION_ALERTS[al.kind] && ids[al.segment_id]; }), "daily"); }
     }
     var flow = {};
     population.forEach(function (r) {
@@ -497,6 +511,41 @@
     });
     table.appendChild(body);
     tableBox.appendChild(table);
+  }
+
+  // ---------- segment overlap ----------
+  function pct(value) { return value == null || !isFinite(value) ? "–" : (value * 100).toFixed(1) + " %"; }
+  function overlapHeatmap(node, ids) {
+    var pairs = overlapRows.filter(function (r) { return ids[r.segment_a] && ids[r.segment_b]; });
+    if (!pairs.length) {
+      showEmpty(node, overlapRows.length ? "No two segments in scope share members at run date " + overlapRows[0].run_date + "."
+        : "No overlap recorded: " + DATA.prefix + "_segment_overlap is empty or missing; the build fills it.");
+      return;
+    }
+    var weight = {};
+    pairs.forEach(function (r) {
+      weight[r.segment_a] = (weight[r.segment_a] || 0) + r.members_both;
+      weight[r.segment_b] = (weight[r.segment_b] || 0) + r.members_both;
+    });
+    var order = Object.keys(weight).sort(function (x, y) { return weight[y] - weight[x] || (x < y ? -1 : 1); }).slice(0, MAX_OVERLAP);
+    var index = {};
+    order.forEach(function (id, i) { index[id] = i; });
+    var z = order.map(function () { return order.map(function () { return null; }); });
+    var text = order.map(function () { return order.map(function () { return "no shared members"; }); });
+    order.forEach(function (id, i) { z[i][i] = 1; text[i][i] = "the same segment"; });
+    pairs.forEach(function (r) {
+      var i = index[r.segment_a], j = index[r.segment_b];
+      if (i == null || j == null) { return; }
+      var both = fmt(r.members_both) + " shared members · jaccard " + pct(r.jaccard);
+      z[i][j] = r.share_of_a_in_b; text[i][j] = both;
+      z[j][i] = r.share_of_b_in_a; text[j][i] = both;
+    });
+    var labels = order.map(function (id) { return esc((segById[id] || { name: id }).name); });
+    plot(node, [{ type: "heatmap", x: labels, y: labels, z: z, text: text, zmin: 0, zmax: 1, colorscale: "Blues", reversescale: true,
+      hoverongaps: false, colorbar: { tickformat: ".0%", thickness: 12 },
+      hovertemplate: "%{y} in %{x}: %{z:.1%}<br>%{text}<extra></extra>" }],
+    { margin: { l: 10, r: 10, t: 10, b: 10 }, xaxis: { automargin: true, tickangle: -30, type: "category", dtick: 1, tickfont: { size: 10 } },
+      yaxis: { automargin: true, autorange: "reversed", type: "category", dtick: 1, tickfont: { size: 10 } }, showlegend: false });
   }
 
   // ---------- metric roll-ups ----------
@@ -578,6 +627,9 @@
           keys.length > 1 ? {} : { mode: "markers" });
       });
       plot(box.chart, traces, { hovermode: "x unified" });
+      var shownIds = {};
+      shown.forEach(function (item) { shownIds[item.id] = true; });
+      markAlerts(box.chart, alerts.filter(function (al) { return al.kind === "metric_anomaly" && al.metric_name === metric && shownIds[al.segment_id]; }), grain);
     });
   }
   function grainSelect(current, onChange) {
@@ -621,19 +673,56 @@
     var table = el("table", { className: "data" });
     table.appendChild(el("thead", {}, [el("tr", {}, [el("th", { text: "Metric" }), el("th", { text: "Aggregation" }),
       el("th", { className: "num", text: "Total" }), el("th", { className: "num", text: "Active profile-days" }),
-      el("th", { className: "num", text: "Average per active profile-day" })])]));
+      el("th", { className: "num", text: "Average per active profile-day" })].concat(DELTA_PERIODS.map(function (p) {
+        return el("th", { className: "num", text: "Latest day vs " + p[1] + " earlier" });
+      })))]));
     var body = el("tbody");
     metrics.forEach(function (m) {
       var data = rollup(m.name, ids, "all");
       var cell = combine(Object.keys(data.bySegment).map(function (id) { return data.bySegment[id].all; }), data.agg);
       body.appendChild(el("tr", {}, [el("td", { text: m.name }), el("td", { text: data.agg }),
         el("td", { className: "num", text: fmt(cell.total) }), el("td", { className: "num", text: fmt(cell.unique) }),
-        el("td", { className: "num", text: fmt(measureOf(cell, "avg", data.agg)) })]));
+        el("td", { className: "num", text: fmt(measureOf(cell, "avg", data.agg)) })].concat(DELTA_PERIODS.map(function (p) {
+          return deltaCell(kpiDelta(m.name, ids, p[0]), p[0]);
+        }))));
     });
     table.appendChild(body);
     box.appendChild(table);
     box.appendChild(el("p", { className: "hint", text: "Summed over the segments in scope; a profile in two segments counts in both." }));
+    var latest = kpiDeltaRows.length ? kpiDeltaRows[0].date : null;
+    box.appendChild(el("p", { className: "hint", "data-hint": "kpi-deltas", text: latest
+      ? "Changes: the latest day of the daily metrics (" + latest + ", whatever the date range) against the same day a week, a month " +
+        "(clamped at the month's end) and a year earlier, over the segments in scope that have both days: count and sum add up, " +
+        "min and max take the min and max, avg and count_distinct need a single segment; – when the earlier day has no data."
+      : "Changes against a week, a month and a year earlier need " + DATA.prefix + "_kpis_period_over_period, which is empty or missing." }));
     return box;
+  }
+
+  // ---------- KPI deltas ----------
+  var DELTA_PERIODS = [["week_ago", "a week"], ["month_ago", "a month"], ["year_ago", "a year"]];
+  function kpiDelta(metric, ids, which) {
+    var rows = kpiDeltaRows.filter(function (r) {
+      return r.kind === "metric" && r.kpi === metric && ids[r.segment_id] && r.value != null && r[which] != null;
+    });
+    if (!rows.length) { return null; }
+    var agg = rows[0].agg, now = null, before = null;
+    rows.forEach(function (r) {
+      if (agg === "count" || agg === "sum") { now = (now || 0) + r.value; before = (before || 0) + r[which]; }
+      else if (agg === "min") { now = now == null ? r.value : Math.min(now, r.value); before = before == null ? r[which] : Math.min(before, r[which]); }
+      else if (agg === "max") { now = now == null ? r.value : Math.max(now, r.value); before = before == null ? r[which] : Math.max(before, r[which]); }
+    });
+    if (!(agg === "count" || agg === "sum" || agg === "min" || agg === "max")) {
+      if (rows.length !== 1) { return null; }
+      now = rows[0].value; before = rows[0][which];
+    }
+    return { now: now, before: before, day: rows[0].date, segments: rows.length };
+  }
+  function deltaCell(delta, which) {
+    if (!delta || !delta.before) { return el("td", { className: "num", "data-delta": which, text: "–" }); }
+    var change = (delta.now - delta.before) / Math.abs(delta.before);
+    var text = (change > 0 ? "+" : "") + (change * 100).toFixed(1) + " %";
+    return el("td", { className: "num delta " + (change > 0 ? "up" : (change < 0 ? "down" : "flat")), "data-delta": which,
+      title: fmt(delta.now) + " on " + delta.day + " against " + fmt(delta.before) + " (" + delta.segments + " segment(s))", text: text });
   }
 
   // ---------- tab: compare ----------
@@ -711,11 +800,172 @@
     return box;
   }
 
+  // ---------- alerts ----------
+  // Markers on a drawn chart: a dotted red line and a ▼ (hover: what fired) on each day (or period) with alerts.
+  function markAlerts(node, list, grain) {
+    var byKey = {};
+    list.forEach(function (al) {
+      if (!al.run_date || !inRange(al.run_date)) { return; }
+      var key = grain === "daily" ? al.run_date : period(al.run_date, grain);
+      (byKey[key] = byKey[key] || []).push(al);
+    });
+    var keys = Object.keys(byKey).sort();
+    var rank = { critical: 0, warning: 1, info: 2 };
+    keys.forEach(function (k) { byKey[k].sort(function (x, y) { return (x.severity in rank ? rank[x.severity] : 3) - (y.severity in rank ? rank[y.severity] : 3); }); });
+    node.setAttribute("data-alert-days", keys.join(","));
+    if (!keys.length || node.getAttribute("data-state") !== "chart") { return; }
+    var shapes = keys.map(function (k) {
+      return { type: "line", xref: "x", yref: "paper", x0: k, x1: k, y0: 0, y1: 1, line: { color: "#c53030", width: 1, dash: "dot" } };
+    });
+    var notes = keys.map(function (k) {
+      return { x: k, xref: "x", y: 1, yref: "paper", yanchor: "bottom", showarrow: false, text: "▼", font: { color: "#c53030", size: 12 },
+        hovertext: byKey[k].map(function (al) { return esc("[" + al.severity + "] " + al.kind + ": " + (al.segment_name || al.segment_id || "account")); }).join("<br>") };
+    });
+    window.Plotly.relayout(node, { shapes: shapes, annotations: notes });
+  }
+  function alertInScope(al) {
+    if (al.segment_id && segById[al.segment_id]) { return inScope(segById[al.segment_id]); }
+    if (state.segment || state.folder) { return false; }
+    return !state.ps || !al.ps_id || al.ps_id === state.ps;
+  }
+  function deliveryText(al) {
+    var names = Object.keys(al.deliveries || {});
+    if (al.muted) { return "muted, not sent"; }
+    if (!names.length) { return "not sent"; }
+    return names.map(function (n) { return n + ": " + al.deliveries[n]; }).join(", ");
+  }
+  function renderAlerts(panel) {
+    panel.innerHTML = "";
+    missingNotice(panel, ["alerts"]);
+    var list = alerts.filter(function (al) { return al.run_date && inRange(al.run_date) && alertInScope(al); });
+    var count = function (test) { return list.filter(test).length; };
+    var undelivered = count(function (al) {
+      var states = Object.keys(al.deliveries || {}).map(function (n) { return al.deliveries[n]; });
+      return !al.muted && states.indexOf("failed") >= 0;
+    });
+    panel.appendChild(el("div", { className: "cards", "data-cards": "alerts" }, [
+      card("Alerts", fmt(list.length), rangeText()),
+      card("Critical", fmt(count(function (al) { return al.severity === "critical"; })), "warnings " + fmt(count(function (al) { return al.severity === "warning"; }))),
+      card("Muted", fmt(count(function (al) { return al.muted; })), "never sent"),
+      card("Failed deliveries", fmt(undelivered), "alerts a destination has not taken yet")
+    ]));
+    var box = el("section", { className: "box", "data-table": "alerts" }, [el("h2", { text: "What fired" }),
+      el("p", { className: "hint", text: "Newest first. Delivery: the state of each destination (delivered, failed); `segment-analytics alerts send` retries failed ones." })]);
+    panel.appendChild(box);
+    if (!list.length) {
+      box.appendChild(el("div", { className: "empty", "data-state": "empty", text: alerts.length
+        ? "No alerts between " + rangeText() + " for these filters." : "No alerts recorded: nothing has fired yet." }));
+      return;
+    }
+    var table = el("table", { className: "data" });
+    table.appendChild(el("thead", {}, [el("tr", {}, ["Date", "Severity", "Kind", "Segment", "What happened", "Muted", "Delivery"]
+      .map(function (h) { return el("th", { text: h }); }))]));
+    var body = el("tbody");
+    list.forEach(function (al) {
+      body.appendChild(el("tr", { "data-alert": al.alert_id, className: "sev-" + (al.severity || "info") }, [
+        el("td", { text: al.run_date }), el("td", { className: "severity", text: al.severity || "" }), el("td", { text: al.kind || "" }),
+        el("td", { text: al.segment_name || (segById[al.segment_id] || {}).name || al.segment_id || "account" }),
+        el("td", { text: al.message || "" }),
+        el("td", { text: al.muted ? "until " + (al.muted_until || "?") : "no" }),
+        el("td", { className: "delivery", text: deliveryText(al) })]));
+    });
+    table.appendChild(body);
+    box.appendChild(table);
+  }
+
   // ---------- tab: no metrics ----------
   function renderNoMetrics(panel) {
     panel.innerHTML = "";
     panel.appendChild(el("div", { className: "empty", "data-state": "empty",
       text: "No metrics configured: add entries under vars segment_analytics.metrics in dbt_project.yml, run the build, then the report again." }));
+  }
+
+  // ---------- tab: A/B tests (docs/ab_tests.md; absent until a test is configured and built) ----------
+  var abTests = DATA.ab_tests || [];
+  function pct(value) { return value == null ? "–" : (value * 100).toFixed(1) + " %"; }
+  function pValue(value) { return value == null ? "–" : (value < 0.0001 ? value.toExponential(1) : value.toFixed(4)); }
+  // significant at 5 % (two-sided): better / worse than the control; else inconclusive
+  function verdict(row) {
+    if (row.is_control) { return "control"; }
+    if (row.p_value == null || row.lift == null) { return "none"; }
+    if (row.p_value < 0.05) { return row.lift > 0 ? "better" : "worse"; }
+    return "inconclusive";
+  }
+  var VERDICT_COLOR = { better: "#1f7a3a", worse: "#b42318", inconclusive: "#7f7f7f" };
+  function abTable(test) {
+    var head = el("tr", {}, ["Metric", "Arm", "Members", "Total", "Mean per member", "Lift", "95 % interval", "p-value",
+      "Chance to beat control"].map(function (h, i) { return el("th", { className: i > 1 ? "num" : "", text: h }); }));
+    var body = [];
+    test.metrics.forEach(function (m) {
+      m.arms.forEach(function (row) {
+        var v = verdict(row);
+        body.push(el("tr", { className: "ab-row ab-" + v, "data-metric": m.metric, "data-segment": row.segment_id, "data-verdict": v }, [
+          el("td", { text: m.metric }),
+          el("td", { text: (row.segment_name || row.segment_id) + (row.is_control ? " (control)" : "") }),
+          el("td", { className: "num", text: fmt(row.members) }),
+          el("td", { className: "num", text: fmt(row.metric_total) }),
+          el("td", { className: "num", text: row.mean_per_member == null ? "–" : row.mean_per_member.toFixed(3) }),
+          el("td", { className: "num lift", text: pct(row.lift) }),
+          el("td", { className: "num", text: row.lift_ci_low == null ? "–" : pct(row.lift_ci_low) + " … " + pct(row.lift_ci_high) }),
+          el("td", { className: "num", text: pValue(row.p_value) }),
+          el("td", { className: "num", text: pct(row.chance_to_beat_control) })]));
+      });
+    });
+    return el("table", { className: "data ab-table", "data-test": test.name }, [el("thead", {}, [head]), el("tbody", {}, body)]);
+  }
+  function renderAbTests(panel) {
+    panel.innerHTML = "";
+    missingNotice(panel, ["ab_results", "ab_daily"]);
+    abTests.forEach(function (test, t) {
+      var box = el("section", { className: "box ab-test", "data-test": test.name });
+      box.appendChild(el("h2", { text: "Test " + test.name }));
+      box.appendChild(el("p", { className: "hint", text: "Arms: " + test.arms.map(function (a) {
+        return (a.segment_name || a.segment_id) + (a.is_control ? " (control)" : "") + " " + fmt(a.members);
+      }).join(" · ") + " · through " + (test.computed_through || "–") + " · SRM p-value " + pValue(test.srm_p_value) }));
+      if (test.srm_warning) {
+        box.appendChild(el("div", { className: "notice srm-warning", "data-srm": "warning",
+          text: "Sample ratio mismatch: the arms' sizes are unlikely under the expected split (p = " + pValue(test.srm_p_value)
+            + "). Find out why before trusting any number of this test." }));
+      }
+      if (test.profiles_in_multiple_arms > 0) {
+        box.appendChild(el("div", { className: "notice", text: fmt(test.profiles_in_multiple_arms) + " profile(s) are in more than one arm and count in each." }));
+      }
+      if (test.membership_backfilled) {
+        box.appendChild(el("div", { className: "notice", text: "The test starts before membership history began: those days count the earliest known members." }));
+      }
+      box.appendChild(abTable(test));
+      var variants = [];
+      test.metrics.forEach(function (m) { m.arms.forEach(function (row) { if (!row.is_control && row.lift != null) { variants.push({ metric: m.metric, row: row }); } }); });
+      var bars = chartBox("Lift with 95 % interval", "Green: better than the control at p < 0.05; red: worse; grey: inconclusive.", "ab-lift-" + t);
+      var cumulative = chartBox("Cumulative lift by day", "The estimate through each day of the window; it settles as members and days accumulate.", "ab-daily-" + t);
+      box.appendChild(el("div", { className: "grid" }, [bars.box, cumulative.box]));
+      panel.appendChild(box);
+      if (!variants.length) { showEmpty(bars.chart, "No lift to show: no count or sum metric with a non-zero control mean."); }
+      else {
+        plot(bars.chart, [{
+          type: "scatter", mode: "markers",
+          x: variants.map(function (v) { return v.row.lift; }),
+          y: variants.map(function (v) { return esc(v.metric + " · " + (v.row.segment_name || v.row.segment_id)); }),
+          error_x: { type: "data", symmetric: false,
+            array: variants.map(function (v) { return v.row.lift_ci_high == null ? 0 : v.row.lift_ci_high - v.row.lift; }),
+            arrayminus: variants.map(function (v) { return v.row.lift_ci_low == null ? 0 : v.row.lift - v.row.lift_ci_low; }) },
+          marker: { size: 10, color: variants.map(function (v) { return VERDICT_COLOR[verdict(v.row)] || "#7f7f7f"; }) },
+          hovertemplate: "%{y}<br>lift %{x:.1%}<extra></extra>"
+        }], { showlegend: false, xaxis: { tickformat: ".0%", zeroline: true, zerolinecolor: "#1d2733", gridcolor: "#eef1f5" },
+          yaxis: { automargin: true, type: "category" }, margin: { l: 10, r: 16, t: 10, b: 40 } });
+      }
+      var traces = [];
+      test.metrics.forEach(function (m, i) {
+        m.daily.forEach(function (s) {
+          traces.push({ type: "scatter", mode: s.dates.length > 1 ? "lines" : "markers", name: esc(m.metric + " · " + (s.segment_name || s.segment_id)),
+            x: s.dates, y: s.lift, line: { color: PALETTE[traces.length % PALETTE.length], width: 2 },
+            hovertemplate: "%{fullData.name}<br>%{x}<br>lift %{y:.1%}<extra></extra>", visible: i < 3 ? true : "legendonly" });
+        });
+      });
+      if (!plot(cumulative.chart, traces, { yaxis: { tickformat: ".0%", zeroline: true, zerolinecolor: "#1d2733", gridcolor: "#eef1f5" } })) {
+        showEmpty(cumulative.chart, "No daily readout yet.");
+      }
+    });
   }
 
   // ---------- start ----------
@@ -729,6 +979,8 @@
     addTab("metrics", "Metrics", renderNoMetrics);
   }
   addTab("compare", "Compare", renderCompare);
+  if (hasAlerts) { addTab("alerts", "Alerts", renderAlerts); }
+  if (abTests.length) { addTab("ab", "A/B tests", renderAbTests); }
   refreshFilterOptions();
   renderTab("summary");
   document.body.setAttribute("data-ready", "true");

@@ -7,6 +7,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from orchestrate.report.ab_tests import ab_tests_payload
 from orchestrate.report.metric_groups import MetricGroup
 from orchestrate.report.queries import MartTables
 
@@ -141,6 +142,34 @@ def _columnar(rows: list[dict[str, Any]], spec: dict[str, tuple[str, Any]]) -> d
     return {"columns": names, "rows": out_rows}
 
 
+def _alerts(tables: MartTables) -> list[dict[str, Any]] | None:
+    """Each alert with its delivery state per destination (a `delivered` attempt wins over any
+    failure); None when the alerts mart could not be read (the report then has no Alerts tab)."""
+    if "alerts" in tables.missing or "alerts" in tables.absent:
+        return None
+    state: dict[str, dict[str, str]] = {}
+    for row in sorted(tables.tables.get("alert_deliveries", []), key=lambda r: str(plain(r["attempted_at"]) or "")):
+        alert_id, destination, status = plain(row["alert_id"]), plain(row["destination"]), plain(row["status"])
+        per_alert = state.setdefault(str(alert_id), {})
+        if per_alert.get(str(destination)) != "delivered":
+            per_alert[str(destination)] = str(status)
+    alerts = []
+    for row in tables.tables.get("alerts", []):
+        alert_id = str(plain(row["alert_id"]))
+        alerts.append({
+            "alert_id": alert_id, "run_date": _day(row["run_date"]), "kind": plain(row["kind"]),
+            "severity": plain(row["severity"]), "ps_id": _text_id(row["ps_id"]),
+            "segment_id": _text_id(row["segment_id"]), "segment_name": plain(row["segment_name"]),
+            "metric_name": plain(row["metric_name"]), "observed_value": _number(row["observed_value"]),
+            "expected_value": _number(row["expected_value"]), "threshold": _number(row["threshold"]),
+            "message": plain(row["message"]), "updated_by": plain(row["updated_by"]),
+            "authorized": None if row["authorized"] is None else _flag(row["authorized"]),
+            "muted": _flag(row["muted"]), "muted_until": _day(row["muted_until"]),
+            "deliveries": dict(sorted(state.get(alert_id, {}).items())),
+        })
+    return sorted(alerts, key=lambda a: (a["run_date"] or "", a["alert_id"]), reverse=True)
+
+
 def _run_date(tables: MartTables) -> str | None:
     days = [_day(row["run_date"]) for row in tables.tables.get("ps_stats", []) if row["run_date"] is not None]
     return max(days) if days else None
@@ -210,7 +239,37 @@ def build_payload(
                 "unique": ("unique_profiles", _number),
             },
         ),
+        "overlap": _columnar(
+            tables.tables.get("segment_overlap", []),
+            {
+                "run_date": ("run_date", _day),
+                "segment_a": ("segment_a", _text_id),
+                "segment_b": ("segment_b", _text_id),
+                "members_a": ("members_a", _number),
+                "members_b": ("members_b", _number),
+                "members_both": ("members_both", _number),
+                "share_of_a_in_b": ("share_of_a_in_b", _number),
+                "share_of_b_in_a": ("share_of_b_in_a", _number),
+                "jaccard": ("jaccard", _number),
+            },
+        ),
+        "kpi_deltas": _columnar(
+            tables.tables.get("kpi_deltas", []),
+            {
+                "segment_id": ("segment_id", _text_id),
+                "date": ("period_start", _day),
+                "kind": ("kpi_kind", plain),
+                "kpi": ("kpi_name", plain),
+                "agg": ("agg", plain),
+                "value": ("kpi_value", _number),
+                "week_ago": ("value_week_ago", _number),
+                "month_ago": ("value_month_ago", _number),
+                "year_ago": ("value_year_ago", _number),
+            },
+        ),
         "metric_groups": [group.as_payload() for group in groups],
         "rule_changes": changes,
+        "alerts": _alerts(tables),
+        "ab_tests": ab_tests_payload(tables),
         "missing": dict(tables.missing),
     }

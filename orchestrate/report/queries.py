@@ -21,6 +21,10 @@ class MartQuery:
     columns: tuple[str, ...]
     distinct: bool = False
     required: bool = False
+    # absent is normal (not built yet, or a table written only once something happens): no notice
+    quiet: bool = False
+    # an optional row condition (SQL after `where`); `{relation}` stands for the mart's relation
+    where: str = ""
 
 
 REPORT_QUERIES: tuple[MartQuery, ...] = (
@@ -71,6 +75,58 @@ REPORT_QUERIES: tuple[MartQuery, ...] = (
             "changed_by", "rule_diff", "population_before", "population_after",
         ),
     ),
+    # what fired (docs/alerts.md), and the shim's delivery ledger (absent until the first send)
+    MartQuery(
+        "alerts",
+        "alerts",
+        (
+            "alert_id", "run_date", "kind", "severity", "ps_id", "segment_id", "segment_name", "metric_name",
+            "observed_value", "expected_value", "threshold", "message", "updated_by", "authorized", "muted",
+            "muted_until",
+        ),
+        quiet=True,
+    ),
+    MartQuery("alert_deliveries", "alert_deliveries", ("alert_id", "destination", "status", "attempted_at"),
+              quiet=True),
+    # A/B tests (docs/ab_tests.md): absent until a test is configured and built
+    MartQuery(
+        "ab_results",
+        "ab_test_results",
+        (
+            "test_name", "segment_id", "segment_name", "is_control", "metric_name", "computed_through", "members",
+            "metric_total", "mean_per_member", "lift", "lift_ci_low", "lift_ci_high", "p_value",
+            "chance_to_beat_control", "srm_p_value", "profiles_in_multiple_arms", "membership_backfilled",
+        ),
+        quiet=True,
+    ),
+    MartQuery(
+        "ab_daily",
+        "ab_test_daily",
+        ("test_name", "segment_id", "segment_name", "is_control", "metric_name", "event_date", "lift",
+         "lift_ci_low", "lift_ci_high"),
+        quiet=True,
+    ),
+    # the overlap of the latest run date only
+    MartQuery(
+        "segment_overlap",
+        "segment_overlap",
+        (
+            "run_date", "segment_a", "segment_b", "members_a", "members_b", "members_both",
+            "share_of_a_in_b", "share_of_b_in_a", "jaccard",
+        ),
+        where="run_date = (select max(run_date) from {relation})",
+    ),
+    # each KPI's latest day beside the same day a week, a month and a year earlier
+    MartQuery(
+        "kpi_deltas",
+        "kpis_period_over_period",
+        (
+            "segment_id", "period_start", "kpi_kind", "kpi_name", "agg", "kpi_value",
+            "value_week_ago", "value_month_ago", "value_year_ago",
+        ),
+        where=("period_grain = 'day' and kpi_kind = 'metric' and period_start = "
+               "(select max(period_start) from {relation} where period_grain = 'day' and kpi_kind = 'metric')"),
+    ),
 )
 
 
@@ -80,6 +136,7 @@ class MartTables:
 
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
+    absent: set[str] = field(default_factory=set)  # quiet queries that could not be read
 
 
 class MartMissingError(SegmentAnalyticsError, RuntimeError):
@@ -89,7 +146,9 @@ class MartMissingError(SegmentAnalyticsError, RuntimeError):
 def build_sql(query: MartQuery, prefix: str, schema: str | None) -> str:
     columns = ", ".join(f'"{c}"' for c in query.columns)
     keyword = "select distinct" if query.distinct else "select"
-    return f"{keyword} {columns} from {mart_relation(prefix, query.suffix, schema)}"
+    relation = mart_relation(prefix, query.suffix, schema)
+    where = f" where {query.where.format(relation=relation)}" if query.where else ""
+    return f"{keyword} {columns} from {relation}{where}"
 
 
 def _fetch(conn: Any, sql: str, columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -134,7 +193,10 @@ def read_marts(
                     f"cannot read {relation}: {_short(error)}. Build the marts first "
                     "(`segment-analytics build` or `dbt build`) and check the prefix and target."
                 ) from error
-            result.missing[query.key] = f"{relation} could not be read: {_short(error)}"
+            if query.quiet:
+                result.absent.add(query.key)
+            else:
+                result.missing[query.key] = f"{relation} could not be read: {_short(error)}"
             result.tables[query.key] = []
             continue
         result.tables[query.key] = rows

@@ -1,11 +1,12 @@
 """`segment-analytics doctor`: is everything in place for a run? One line per check, and for each
 one that fails, what to fix. Exit code 1 when a check fails (warnings alone leave it 0).
 
-Checks, in order: the configuration and dbt target; the API key (never printed: only its id part);
-the region / API URL; one cheap CDP read (`GET /entities/parent_segments`); the warehouse
-connection; the landing and target schemas; every metric's behaviour table and the columns each
-metric names (join_key, unixtime_col, agg_col_name) and its filter; freshness of the landing (the
-newest successful pull) and of each behaviour table's time column.
+Checks, in order: the configuration and dbt target; the files `generate` writes (stale or not); the
+API key (never printed: only its id part); the region / API URL; one cheap CDP read
+(`GET /entities/parent_segments`); the warehouse connection; the landing and target schemas; every
+metric's behaviour table and the columns each metric names (join_key, unixtime_col, agg_col_name)
+and its filter; freshness of the landing (the newest successful pull) and of each behaviour table's
+time column.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from orchestrate.clients import ApiOptions, cdp_client
 from orchestrate.config import ConfigError, Metric
 from orchestrate.context import context_from_args
 from orchestrate.errors import SegmentAnalyticsError
+from orchestrate.generated import GENERATORS, stale_files
 from orchestrate.http import ApiError, HttpPolicy, redact, register_secret
 from orchestrate.project import API_KEY_ENV
 from orchestrate.regions import UnknownRegionError, cdp_base_url, region
@@ -82,6 +84,20 @@ def check_context(args: argparse.Namespace) -> tuple[Check, Any]:
     metrics = len(ctx.config.metrics)
     return Check("config", OK, f"project {ctx.project_dir}, target {ctx.target} "
                                f"({ctx.target_profile.get('type')}), {metrics} metric(s)"), ctx
+
+
+def check_generated(ctx: Any) -> Check:
+    """The files `segment-analytics generate` writes (semantic layer metrics): stale when the
+    configuration renders a different text (a KPI added, removed or changed since)."""
+    try:
+        stale = stale_files(ctx.project_dir, ctx.config, GENERATORS)
+    except ConfigError as exc:
+        return Check("generated files", FAIL, "; ".join(str(p) for p in exc.problems), "rename the KPI named")
+    if stale:
+        names = ", ".join(str(f.path.relative_to(ctx.project_dir)) for f in stale)
+        return Check("generated files", WARN, f"stale for this configuration: {names}",
+                     "run `segment-analytics generate` with the same --project-dir and --vars")
+    return Check("generated files", OK, f"{len(GENERATORS)} file(s) match the configuration")
 
 
 def mask_key(key: str) -> str:
@@ -285,6 +301,8 @@ def run_doctor(args: argparse.Namespace, *, out: Callable[[str], None] = print) 
     report = Report()
     context_check, ctx = check_context(args)
     report.add(context_check, out)
+    if ctx is not None:
+        report.add(check_generated(ctx), out)
     key_check, key = check_api_key()
     report.add(key_check, out)
     region_check, url = check_region(args, ctx)

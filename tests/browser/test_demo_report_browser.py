@@ -35,9 +35,16 @@ def test_demo_report_renders_every_tab(open_report, demo_report):
     tabs = page.eval_on_selector_all("[role=tab]", "els => els.map(e => e.dataset.tab)")
     labels = page.eval_on_selector_all("[role=tab]", "els => els.map(e => e.textContent)")
     # One tab per configured source table of the demo's metrics (sandbox/segment_analytics_sandbox/demo/config.py).
-    assert labels == ["Account summary", "Segments", "Orders", "Pageviews", "Email events", "Compare"]
+    # ... then the Alerts tab and the A/B tab of the demo's one test
+    assert labels == ["Account summary", "Segments", "Orders", "Pageviews", "Email events", "Compare", "Alerts",
+                      "A/B tests"]
     for tab in tabs:
         open_tab(page, tab)
+        if tab == "alerts":
+            # a table, no charts: the demo's simulated days raise alerts, each one a row
+            rows = page.eval_on_selector_all("#panel-alerts [data-alert]", "rs => rs.length")
+            assert rows > 0, "the demo's Alerts tab lists no alert"
+            continue
         drawn = charts(page, tab)
         assert drawn, tab
         for item in drawn:

@@ -35,6 +35,11 @@ DEMO_SEGMENT_ANALYTICS: dict[str, Any] = {
         _metric("email_opens", "count", "1", "email_events", "event_type = 'open'"),
         _metric("email_clicks", "count", "1", "email_events", "event_type = 'click'"),
     ],
+    # One A/B test, so the demo report has its A/B tab (docs/ab_tests.md): arms by segment name.
+    "ab_tests": [
+        {"name": "vip_offer", "control": "Recent Non-VIP Buyers", "variants": ["VIP Recent Buyers"],
+         "start_date": "2026-03-01", "metrics": ["orders", "revenue", "pageviews"]},
+    ],
 }
 
 

@@ -31,6 +31,7 @@ PARTIAL_CONFIGS: list[dict[str, Any]] = [
     {"metrics": [METRIC], "insights": {"tables": ["ps_stats"]}},
     {"metrics": [METRIC], "insights": {"model_name": "m", "change_schema_cols": {"text": ["segment_name"]},
                                        "shared_users": ["a@example.com"]}},
+    {"metrics": [METRIC], "overlap": {"top_pairs_per_segment": 5}},
     {"metrics": [METRIC], "freshness": {"warn_after_hours": 6}, "membership_basis": "current",
      "segment_sql_source": "api", "profile_id_column": "cdp_customer_id"},
 ]

@@ -14,6 +14,8 @@ from orchestrate.config import MESSAGES, ConfigError, validate_config
 from orchestrate.dbt_runner import DbtFailed
 from tests.fixtures.dbt_project import DbtWorkspace, fixture_config
 from tests.fixtures.landing_fixture import RUN_DATE, build_landing_fixture
+from tests.unit.config.test_ab_tests_config import MISTAKES as AB_TEST_MISTAKES
+from tests.unit.config.test_alerts_config import MISTAKES as ALERT_MISTAKES
 
 
 def _metric(**changes: Any) -> list[dict[str, Any]]:
@@ -176,6 +178,13 @@ EVERY_MESSAGE_CONFIGS: list[Any] = [
     fixture_config(freshness={"warn_after_hours": "24", "error_after_hours": 1.5, "colour": 1}),
     fixture_config(freshness={"warn_after_hours": 30, "error_after_hours": 20}),
     fixture_config(freshness={"warn_after_hours": 60}),  # after the default error_after_hours (48)
+    fixture_config(overlap={"top_pairs_per_segment": 0, "colour": 1}),
+    fixture_config(overlap=[20]),
+    fixture_config(overlap={"top_pairs_per_segment": True}),
+    # alerts: every message of its validation (tests/unit/config/test_alerts_config.py)
+    *[fixture_config(alerts=alerts) for alerts, _ in ALERT_MISTAKES],
+    # ab_tests: every message of its validation (tests/unit/config/test_ab_tests_config.py)
+    *[fixture_config(ab_tests=tests) for tests, _ in AB_TEST_MISTAKES],
 ]
 
 
@@ -196,4 +205,6 @@ def test_both_validators_give_the_same_message_for_every_mistake(
     # every message of the schema is exercised here, but the one only the CLI can see (dbt reads no
     # key beside a nested block)
     used = {name for name, text in MESSAGES.items() if any(_template(text).fullmatch(m) for m in given)}
-    assert set(MESSAGES) - used == {"nested_sibling"}
+    # ... and the two an A/B test's arm gives when dbt resolves it against the selected segments
+    # (tests/integration/experiments/test_ab_readout.py)
+    assert set(MESSAGES) - used == {"nested_sibling", "ab_test_unknown_segment", "ab_test_ambiguous_segment"}

@@ -136,13 +136,34 @@ MART_COLUMNS = {
     "sa_rule_changes": [
         "segment_id", "segment_name", "ps_id", "change_type", "version", "valid_from", "valid_to", "changed_by",
         "rule_hash_before", "rule_hash_after", "rule_diff", "population_before", "population_after"],
+    "sa_alerts": [
+        "alert_id", "run_date", "kind", "severity", "ps_id", "segment_id", "segment_name", "metric_name",
+        "observed_value", "expected_value", "threshold", "message", "updated_by", "authorized", "rule_diff",
+        "revert_command", "muted", "muted_until", "detected_at"],
+    "sa_segment_overlap": [
+        "run_date", "ps_id", "ps_name", "segment_a", "segment_a_name", "segment_b", "segment_b_name", "members_a",
+        "members_b", "members_both", "share_of_a_in_b", "share_of_b_in_a", "jaccard", "rank_in_a", "rank_in_b"],
+    "sa_kpis_period_over_period": [
+        "ps_id", "ps_name", "segment_id", "segment_name", "period_grain", "period_start", "period_end",
+        "days_with_data", "kpi_kind", "kpi_name", "agg", "kpi_value", "profile_days", "value_per_profile_day",
+        "week_ago_date", "value_week_ago", "delta_week_ago", "delta_week_ago_relative", "month_ago_date",
+        "value_month_ago", "delta_month_ago", "delta_month_ago_relative", "year_ago_date", "value_year_ago",
+        "delta_year_ago", "delta_year_ago_relative"],
+    "sa_ab_test_results": [
+        "test_name", "segment_id", "segment_name", "is_control", "metric_name", "computed_through", "members",
+        "metric_total", "mean_per_member", "lift", "lift_ci_low", "lift_ci_high", "p_value",
+        "chance_to_beat_control", "srm_p_value", "profiles_in_multiple_arms", "membership_backfilled"],
+    "sa_ab_test_daily": [
+        "test_name", "segment_id", "segment_name", "is_control", "metric_name", "event_date", "members",
+        "metric_total", "mean_per_member", "lift", "lift_ci_low", "lift_ci_high", "p_value",
+        "chance_to_beat_control", "srm_p_value", "membership_backfilled"],
 }
 INTERNAL_TABLES = {
     "sa_stg_cdp__parent_segments", "sa_stg_cdp__folders", "sa_stg_cdp__segments", "sa_stg_cdp__segment_sql",
     "sa_stg_cdp__segment_statistics", "sa_int_folders__ancestors", "sa_int_folders__paths",
     "sa_int_segments__selected", "sa_int_segment_members", "sa_int_metric_coverage__watermarks",
     "sa_hist_rule_versions", "sa_hist_api_populations",
-    "sa_hist_query_change", "sa_snp_segment_rules", "sa_snp_segment_membership",
+    "sa_hist_query_change", "sa_snp_segment_rules", "sa_snp_segment_membership", "sa_time_spine_day",
 }
 
 

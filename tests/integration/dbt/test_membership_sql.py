@@ -70,6 +70,16 @@ def test_batched_membership_is_identical(dbt_workspace: DbtWorkspace) -> None:
     assert {s for s, p in problems.items() if "too long for one statement" in p} == {"s1", "s2", "s4"}
 
 
+def test_batches_hold_at_most_the_engine_union_limit(dbt_workspace: DbtWorkspace) -> None:
+    """Trino refuses a plan of more than 150 stages, so a batch also holds a bounded number of
+    segments; forced to 2 here, the three segments with SQL make two batches and the same members."""
+    build_landing_fixture(dbt_workspace.db_path)
+    dbt_workspace.dbt(SELECT, run_date=RUN, extra_vars={"sa_max_union_branches": 2})
+    batches = _batches(_compiled(dbt_workspace))
+    assert [batch.count("select distinct") for batch in batches] == [2, 1]
+    assert _members(dbt_workspace) == ALL_MEMBERS
+
+
 @pytest.mark.parametrize(("segment_sql", "rule_hash", "segment_id", "reason"), [
     ('select a.* from "cdp_audience_101"."customers" a where (1 = 1); drop table x', "h1", "s1", "';'"),
     # another parent segment's customers: not this segment's skeleton

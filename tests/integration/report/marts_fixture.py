@@ -99,7 +99,7 @@ def _create(conn: Any, table: str, columns: list[tuple[str, str]], rows: list[tu
 
 
 def create_report_marts(conn: Any, prefix: str = "segment_analytics", *, with_metrics: bool = True,
-                        with_rule_changes: bool = True) -> MartsSummary:
+                        with_rule_changes: bool = True, with_comparisons: bool = True) -> MartsSummary:
     """Write the six marts into a DuckDB connection; deterministic (seeded)."""
     rng = random.Random(7)
     run_date = RUN_DATES[-1]
@@ -215,6 +215,7 @@ def create_report_marts(conn: Any, prefix: str = "segment_analytics", *, with_me
         ("rule_hash_before", "varchar"), ("rule_hash_after", "varchar"), ("rule_diff", "varchar"),
         ("population_before", "bigint"), ("population_after", "bigint"),
     ], change_rows)
+    _create_comparisons(conn, prefix, metric_rows if with_comparisons else [], with_comparisons)
     return MartsSummary(
         prefix=prefix,
         parent_segments=len(PARENTS),
@@ -225,3 +226,44 @@ def create_report_marts(conn: Any, prefix: str = "segment_analytics", *, with_me
         first_day=days[0],
         last_day=days[-1],
     )
+
+
+# Shared members of segment pairs (same parent segment), the latest run date; the run before had others.
+OVERLAP_PAIRS: dict[tuple[str, str], int] = {
+    ("101", "102"): 120, ("101", "103"): 400, ("101", "104"): 90, ("101", "105"): 85, ("102", "103"): 60,
+    ("103", "104"): 310, ("103", "105"): 290, ("104", "105"): 3, ("201", "202"): 25,
+}
+
+
+def _create_comparisons(conn: Any, prefix: str, metric_rows: list[tuple[Any, ...]], with_rows: bool) -> None:
+    """<prefix>_segment_overlap and <prefix>_kpis_period_over_period in the columns the report reads."""
+    base = {s.segment_id: s.base for s in SEGMENTS}
+    overlap_rows = []
+    for run_date, scale in ((RUN_DATES[-2], 2), (RUN_DATES[-1], 1)):
+        for (a, b), both in OVERLAP_PAIRS.items() if with_rows else []:
+            both *= scale
+            union = base[a] + base[b] - both
+            overlap_rows.append((run_date, a, b, base[a], base[b], both, both / base[a], both / base[b],
+                                 both / union))
+    _create(conn, f"{prefix}_segment_overlap", [
+        ("run_date", "date"), ("segment_a", "varchar"), ("segment_b", "varchar"), ("members_a", "bigint"),
+        ("members_b", "bigint"), ("members_both", "bigint"), ("share_of_a_in_b", "double"),
+        ("share_of_b_in_a", "double"), ("jaccard", "double"),
+    ], overlap_rows)
+    values = {(r[4], r[6], r[7]): (r[9], r[10]) for r in metric_rows}  # (segment, day, metric) -> (agg, value)
+    last = max((r[6] for r in metric_rows), default=None)
+    pop_rows = []
+    for (segment_id, day, metric), (agg, value) in sorted(values.items()):
+        if last is None or day < last - dt.timedelta(days=1):
+            continue
+        week = values.get((segment_id, day - dt.timedelta(days=7), metric), (None, None))[1]
+        month = values.get((segment_id, day.replace(month=day.month - 1), metric), (None, None))[1]
+        pop_rows.append((segment_id, "day", day, "metric", metric, agg, value, week, month, None))
+    if with_rows:  # population rows run to the run date, a day after the last metric day
+        pop_rows += [(s.segment_id, "day", RUN_DATES[-1], "population", "population", "last", float(s.base),
+                      float(s.base - 20), None, None) for s in SEGMENTS if s.selected and s.current]
+    _create(conn, f"{prefix}_kpis_period_over_period", [
+        ("segment_id", "varchar"), ("period_grain", "varchar"), ("period_start", "date"), ("kpi_kind", "varchar"),
+        ("kpi_name", "varchar"), ("agg", "varchar"), ("kpi_value", "double"), ("value_week_ago", "double"),
+        ("value_month_ago", "double"), ("value_year_ago", "double"),
+    ], pop_rows)

@@ -141,7 +141,7 @@ def test_the_wheel_ships_the_shim_and_the_dbt_project_and_no_tests(installed: In
     assert sorted(modules - names) == [], "modules missing from the wheel: list their package in pyproject.toml"
     for asset in ("template.html", "app.js", "style.css"):
         assert f"orchestrate/report/{asset}" in names
-    expected = {"dbt_project.yml", "profiles.yml.example"}
+    expected = {"dbt_project.yml", "profiles.yml.example", "selectors.yml"}
     expected |= {name for name in ("packages.yml", "dependencies.yml") if (installed.source / name).is_file()}
     for item in DBT_PROJECT_ITEMS:
         expected |= {str(p.relative_to(installed.source)) for p in (installed.source / item).rglob("*")

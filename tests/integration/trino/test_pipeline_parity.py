@@ -29,7 +29,8 @@ SEED = 11
 PROFILES = 200
 PREFIX = "segment_analytics"
 MARTS = [f"{PREFIX}_{m}" for m in ("ps_stats", "population_tracker", "population_daily", "metrics_daily",
-                                   "final_metrics_table", "rule_changes")]
+                                   "final_metrics_table", "rule_changes", "ab_test_results", "ab_test_daily",
+                                   "segment_overlap", "kpis_period_over_period")]
 SNAPSHOTS = [f"{PREFIX}_snp_segment_rules", f"{PREFIX}_snp_segment_membership"]
 # Not compared: ids and load times of one engine's run, and the member SQL snapshotted with each rule
 # version, which is written in the engine's own dialect (DuckDB vs Trino SQL, by design).
