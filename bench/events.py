@@ -8,6 +8,7 @@ profiles are much more active than most, as in real behaviour data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import duckdb
 
@@ -44,13 +45,15 @@ def create_customers(con: duckdb.DuckDBPyConnection, size: Size) -> None:
     )
 
 
-def _table_columns(table: BehaviorTable, seed: int) -> str:
+def table_columns(table: BehaviorTable, seed: int, uniform: Callable[[str, int], str] = uniform) -> str:
+    """The behaviour table's own columns as SQL over the row index; `uniform` is the engine's
+    spelling of the seeded uniform draw (bench/trino_data.py passes Trino's)."""
     u = uniform(f"{table.name}:v", seed)
     if table.name == "orders":
         return (f"round(5 + {u} * 195, 2) as amount, "
                 f"1 + cast(floor({uniform('orders:n', seed)} * 5) as integer) as items")
     if table.name == "pageviews":
-        return (f"'/page/' || cast(floor({u} * 50) as integer) || "
+        return (f"'/page/' || cast(cast(floor({u} * 50) as integer) as varchar) || "
                 f"case when {uniform('pageviews:utm', seed)} < 0.1 then '?utm_source=ad' else '' end as td_url")
     if table.name == "email_events":
         return f"case when {u} < 0.6 then 'send' when {u} < 0.85 then 'open' else 'click' end as event_type"
@@ -74,7 +77,7 @@ def insert_events(con: duckdb.DuckDBPyConnection, size: Size, first_day: dt.date
               'tdc' || cast(floor(pow({uniform(f'{table.name}:p', size.seed)}, 1.6) * {size.profiles})
                             as bigint) as td_canonical_id,
               {start} + cast(floor((i - {base}) * {span}.0 / {n}) as bigint) as time,
-              {_table_columns(table, size.seed)}
+              {table_columns(table, size.seed)}
             from range({base}, {base + n}) t(i)
             order by i
         """

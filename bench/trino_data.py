@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from bench.events import epoch
+from bench.events import epoch, table_columns
 from bench.landing import make_batch
 from bench.sizes import Size
 from bench.trino_engine import TrinoSession, TrinoTarget
@@ -55,19 +55,6 @@ def customers_sql(size: Size) -> str:
         from {index_rows(0, size.profiles)} t"""
 
 
-def _table_columns(table: BehaviorTable, seed: int) -> str:
-    u = uniform(f"{table.name}:v", seed)
-    if table.name == "orders":
-        return (f"round(5 + {u} * 195, 2) as amount, "
-                f"1 + cast(floor({uniform('orders:n', seed)} * 5) as integer) as items")
-    if table.name == "pageviews":
-        return (f"'/page/' || cast(cast(floor({u} * 50) as integer) as varchar) || "
-                f"case when {uniform('pageviews:utm', seed)} < 0.1 then '?utm_source=ad' else '' end as td_url")
-    if table.name == "email_events":
-        return f"case when {u} < 0.6 then 'send' when {u} < 0.85 then 'open' else 'click' end as event_type"
-    raise ValueError(f"no column generator for behaviour table {table.name!r}")
-
-
 def events_sql(table: BehaviorTable, size: Size, first_day: dt.date, days: int, create: bool) -> str:
     per_day = int(round(size.events_per_day * table.share))
     n = per_day * days
@@ -76,7 +63,7 @@ def events_sql(table: BehaviorTable, size: Size, first_day: dt.date, days: int, 
         select 'tdc' || cast(cast(floor(power({uniform(f'{table.name}:p', size.seed)}, 1.6) * {size.profiles})
                                    as bigint) as varchar) as td_canonical_id,
                {epoch(first_day)} + cast(floor(cast(i - {base} as double) * {days * 86400} / {n}) as bigint) as time,
-               {_table_columns(table, size.seed)}
+               {table_columns(table, size.seed, uniform)}
         from {index_rows(base, base + n)} t"""
     relation = f'"{BEHAVIOR_SCHEMA}"."{table.name}"'
     if create:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import fields
 from typing import Any
 from urllib.parse import urlsplit
 
+from orchestrate.config.alerts_model import AlertDestination
 from orchestrate.errors import SegmentAnalyticsError
 from orchestrate.http import register_secret
 
@@ -46,22 +47,9 @@ def register_url(url: str) -> None:
             register_secret(piece)
 
 
-@dataclass(frozen=True)
-class Destination:
-    """One destination; `url` / `password` are read from the environment when `*_env` names one."""
-
-    type: str
-    name: str
-    url: str | None = None
-    url_env: str | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    smtp_host: str | None = None
-    smtp_port: int = 587
-    starttls: bool = True
-    username: str | None = None
-    password_env: str | None = None
-    sender: str | None = None
-    to: tuple[str, ...] = field(default_factory=tuple)
+class Destination(AlertDestination):
+    """One configured destination (the config's own type) with what delivery needs: its secrets,
+    `url` / `password` read from the environment when `*_env` names one."""
 
     def resolved_url(self) -> str:
         """The webhook URL (registered as a secret); DestinationProblem when it cannot be had."""
@@ -98,22 +86,23 @@ class Destination:
                     register_secret(value.split(" ", 1)[1].strip() or None)
 
 
+def _typed_mapping(item: Any) -> dict[str, Any]:
+    """A typed destination (AlertDestination or alike) as the mapping the configuration spells."""
+    raw = {f.name: getattr(item, f.name, None) for f in fields(AlertDestination)}
+    raw["from"] = raw.pop("sender")
+    raw["headers"] = dict(raw["headers"] or ())
+    return raw
+
+
 def _destination(item: Any, index: int) -> Destination:
-    kind = str(_get(item, "type", "")).lower()
+    raw = dict(item) if isinstance(item, Mapping) else _typed_mapping(item)
+    kind = str(raw.get("type") or "").lower()
     if kind not in KINDS:
         raise DestinationProblem(f"alerts.destinations[{index}]: type {kind!r} is not one of {', '.join(KINDS)}")
-    headers = _get(item, "headers", {}) or {}
-    pairs = headers.items() if isinstance(headers, Mapping) else tuple(headers)
-    to = _get(item, "to", ()) or ()
-    destination = Destination(
-        type=kind, name=str(_get(item, "name", "") or f"{kind}-{index + 1}"), url=_get(item, "url"),
-        url_env=_get(item, "url_env"), headers=tuple((str(k), str(v)) for k, v in pairs),
-        smtp_host=_get(item, "smtp_host"), smtp_port=int(_get(item, "smtp_port", 587)),
-        starttls=bool(_get(item, "starttls", True)), username=_get(item, "username"),
-        password_env=_get(item, "password_env"),
-        sender=_get(item, "from") or _get(item, "sender") or _get(item, "from_"),
-        to=(to,) if isinstance(to, str) else tuple(str(t) for t in to),
-    )
+    to = raw.get("to") or ()
+    raw.update(type=kind, name=str(raw.get("name") or f"{kind}-{index + 1}"),
+               to=[to] if isinstance(to, str) else list(to))
+    destination = Destination.from_mapping(raw)
     destination.register_secrets()
     return destination
 

@@ -29,29 +29,6 @@ RUN_1, RUN_2 = dt.date(2026, 3, 1), dt.date(2026, 3, 2)
 MODES = {"plain": {}, "td": {"td_mode": True}}
 
 
-def _profiles(root: Path, server: Any, schema: str) -> Path:
-    folder = root / "profiles"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "profiles.yml").write_text(
-        "segment_analytics:\n"
-        "  target: trino\n"
-        "  outputs:\n"
-        "    trino:\n"
-        "      type: trino\n"
-        "      method: none\n"
-        f"      host: {server.host}\n"
-        f"      port: {server.port}\n"
-        "      user: sa_comparisons\n"
-        f"      catalog: {server.catalog}\n"
-        f"      schema: {schema}\n"
-        "      http_scheme: http\n"
-        "      threads: 2\n"
-        "      views_enabled: false\n",
-        encoding="utf-8",
-    )
-    return folder
-
-
 def _execute(server: Any, statements: list[str]) -> None:
     conn = server.connect()
     try:
@@ -79,7 +56,7 @@ def test_comparison_marts_on_trino(trino_server: Any, tmp_path: Path, mode: str)
     schema = f"sa_comparisons_{mode}"
     catalog = trino_server.catalog
     _execute(trino_server, [f"create schema if not exists {catalog}.{schema}"])
-    profiles = _profiles(tmp_path, trino_server, schema)
+    profiles = trino_server.write_profiles(tmp_path / "profiles", schema, user="sa_comparisons")
 
     def load(tables: list) -> None:
         _execute(trino_server, [s for t in tables for s in table_statements(t, f'{catalog}.{schema}."{t.name}"')])

@@ -18,26 +18,6 @@ from tests.integration.dbt import expected
 SCHEMA = "sa_core_fixture"
 
 
-def _profile(folder: Path, server: TrinoServer) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "profiles.yml").write_text(
-        "segment_analytics:\n"
-        "  target: trino\n"
-        "  outputs:\n"
-        "    trino:\n"
-        "      type: trino\n"
-        "      method: none\n"
-        f"      host: {server.host}\n"
-        f"      port: {server.port}\n"
-        "      user: segment_analytics_test\n"
-        f"      catalog: {server.catalog}\n"
-        f"      schema: {SCHEMA}\n"
-        "      threads: 2\n"
-        "      views_enabled: false\n",
-        encoding="utf-8",
-    )
-
-
 @pytest.mark.trino
 def test_core_pipeline_on_trino_with_batched_membership(trino_server: TrinoServer, tmp_path: Path) -> None:
     connection = trino_server.connect()
@@ -45,7 +25,7 @@ def test_core_pipeline_on_trino_with_batched_membership(trino_server: TrinoServe
         load_into_trino(connection, SCHEMA)
     finally:
         connection.close()
-    _profile(tmp_path / "profiles", trino_server)
+    trino_server.write_profiles(tmp_path / "profiles", SCHEMA)
     for _run in range(2):  # the second run takes the incremental paths (delete, append, rename)
         run_dbt(["run", "--select", "+fct_segment_metrics_daily", "+fct_segment_population_runs",
                  "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],

@@ -19,30 +19,10 @@ from tests.integration.experiments.test_ab_readout import STAT_COLUMNS, ab_confi
 SCHEMA = "sa_ab_readout"
 
 
-def _profile(folder: Path, server: TrinoServer) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "profiles.yml").write_text(
-        "segment_analytics:\n"
-        "  target: trino\n"
-        "  outputs:\n"
-        "    trino:\n"
-        "      type: trino\n"
-        "      method: none\n"
-        f"      host: {server.host}\n"
-        f"      port: {server.port}\n"
-        "      user: segment_analytics_test\n"
-        f"      catalog: {server.catalog}\n"
-        f"      schema: {SCHEMA}\n"
-        "      threads: 2\n"
-        "      views_enabled: false\n",
-        encoding="utf-8",
-    )
-
-
 @pytest.mark.trino
 def test_ab_readout_on_trino_matches_the_oracle(trino_server: TrinoServer, tmp_path: Path) -> None:
     world = ab_world.make_world()
-    _profile(tmp_path / "profiles", trino_server)
+    trino_server.write_profiles(tmp_path / "profiles", SCHEMA)
     for run_date in (RUN_1, RUN_2, RUN_3):
         connection = trino_server.connect()
         try:
