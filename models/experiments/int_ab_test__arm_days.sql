@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('int_ab_test__arm_days')) }}
 {#- A/B test × arm × metric × day of the window: the cumulative aggregates from the test start
     through that day, everything the statistics need and nothing per member:
       members         profiles exposed by that day (exposure_day <= day)

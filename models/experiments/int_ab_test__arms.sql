@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('int_ab_test__arms')) }}
 {#- A/B test × arm (macros/experiments/sa_ab_tests.sql): the configured tests with each arm resolved
     to a selected segment (control first), its expected weight, and the test window as day numbers
     (start_day inclusive, end_day exclusive: never past the run date). -#}

@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('int_ab_test__exposures')) }}
 {#- A/B test × arm × member: a profile of the arm's segment on any day of the test window, per
     `membership_basis` (sa_attribution_membership, the metric pipeline's rule: days before a
     segment's membership history began count with its earliest known membership). exposure_day is

@@ -1,3 +1,4 @@
+{{ config(alias=sa_relation_alias('int_ab_test__statistics')) }}
 {#- A/B test × arm × metric × day: the cumulative readout through that day, from the aggregates of
     int_ab_test__arm_days only (n, Σx, Σx²), so it runs unchanged on any engine at any scale. For a
     variant against its test's control (m = mean per member, s² = sample variance with n - 1):

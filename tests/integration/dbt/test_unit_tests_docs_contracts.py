@@ -130,3 +130,14 @@ def test_the_stable_marts_enforce_contracts_with_every_data_type(built: DbtWorks
         # the table has exactly the declared columns, in the declared order
         built_columns = sorted(catalog[node["unique_id"]]["columns"].values(), key=lambda c: c["index"])
         assert [c["name"] for c in built_columns] == [n for n, _ in declared], name
+
+
+def test_every_persisted_model_is_named_under_the_project_prefix(built: DbtWorkspace) -> None:
+    """A host project holds its own tables beside ours: every model that is written to the warehouse
+    (not ephemeral) is aliased `<project_prefix>_...` (sa_relation_alias, sa_mart_alias)."""
+    nodes = _artifact(built, "manifest.json")["nodes"]
+    models = [n for n in nodes.values() if n["resource_type"] == "model" and n["package_name"] == PACKAGE]
+    persisted = [n for n in models if n["config"]["materialized"] != "ephemeral"]
+    assert len(persisted) > 20
+    unprefixed = sorted(n["name"] for n in persisted if not n["alias"].startswith(f"{PACKAGE}_"))
+    assert unprefixed == []
