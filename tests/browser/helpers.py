@@ -16,8 +16,8 @@ CHARTS_JS = """(panel) => Array.from(document.querySelectorAll('#panel-' + panel
     x: Array.from(t.x || t.labels || []).map(String),
     y: Array.from(t.y || t.values || []).map(v => v === null ? null : Number(v)),
   })),
-  svg_marks: n.querySelectorAll('.scatterlayer path.js-line, .scatterlayer path.point, .barlayer path, .pielayer path.surface, '
-    + '.heatmaplayer image').length,
+  svg_marks: n.querySelectorAll('.scatterlayer path.js-line, .scatterlayer path.point, .barlayer path, '
+    + '.pielayer path.surface, .heatmaplayer image').length,
 }))"""
 
 

@@ -7,15 +7,18 @@ Trino (dbt-trino's own macros) and Trino with `td_mode: true` (macros/td/). Then
   compare.FLOAT_TOLERANCE; snapshot ids, load timestamps and dialect-specific member SQL excluded);
 - the TD-mode run's statements, read from system.runtime.queries, contain no MERGE, UPDATE,
   CREATE VIEW, DELETE without WHERE, system.metadata table, or statement over 1,000,000 characters,
-  and its time windows use td_time_range.
+  and its time windows use td_time_range;
+- the marts with an enforced contract have exactly the declared column names and types on Trino.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from segment_analytics_sandbox.demo.run import run_demo
 from tests.integration.trino.compare import differences, table_data
@@ -35,6 +38,7 @@ SNAPSHOTS = [f"{PREFIX}_snp_segment_rules", f"{PREFIX}_snp_segment_membership"]
 # Not compared: ids and load times of one engine's run, and the member SQL snapshotted with each rule
 # version, which is written in the engine's own dialect (DuckDB vs Trino SQL, by design).
 ENGINE_SPECIFIC = {"dbt_scd_id", "dbt_updated_at", "fetched_at", "pull_id", "segment_sql"}
+REPO_ROOT = Path(__file__).resolve().parents[3]
 USERS = {"trino": "sa_pipeline_plain", "trino_td": "sa_pipeline_td"}
 
 
@@ -113,3 +117,26 @@ def test_td_mode_pipeline_stays_inside_td_limits(trino_server, pipeline):
 def test_plain_trino_run_differs_where_td_mode_must(trino_server, pipeline):
     problems = td_violations(statements_of(trino_server, USERS["trino"]))
     assert any("MERGE" in p for p in problems), "dbt-trino's snapshot MERGE should appear without TD mode"
+
+
+# The marts whose contract is enforced (models/marts/_marts__models.yml) and their tables.
+CONTRACTS = {"dim_segments": "ps_stats", "fct_segment_metrics_daily": "metrics_daily",
+             "fct_segment_population_daily": "population_daily",
+             "fct_segment_population_runs": "population_tracker", "fct_segment_rule_changes": "rule_changes"}
+
+
+def _declared_columns(model: str) -> list[tuple[str, str]]:
+    spec = yaml.safe_load((REPO_ROOT / "models" / "marts" / "_marts__models.yml").read_text(encoding="utf-8"))
+    node = next(m for m in spec["models"] if m["name"] == model)
+    assert node["config"]["contract"]["enforced"] is True, model
+    return [(c["name"], c["data_type"]) for c in node["columns"]]
+
+
+@pytest.mark.parametrize("model", sorted(CONTRACTS))
+@pytest.mark.parametrize("engine", ["trino", "trino_td"])
+def test_contract_marts_have_exactly_the_declared_columns_and_types_on_trino(trino_server, pipeline, engine, model):
+    built = [(name, data_type) for name, data_type in trino_server.query(
+        "select column_name, data_type from iceberg.information_schema.columns "
+        f"where table_schema = '{pipeline['schemas'][engine]}' and table_name = '{PREFIX}_{CONTRACTS[model]}' "
+        "order by ordinal_position")]
+    assert built == _declared_columns(model)
