@@ -22,6 +22,8 @@ from bench.workload import dbt_metrics_var
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VARS_KEY = "segment_analytics"
 MEMORY_LIMIT_ENV = "BENCH_DUCKDB_MEMORY_LIMIT"
+AB_TESTS_ENV = "BENCH_AB_TESTS"
+FIRST_SEGMENT_ID = 700000  # the synthetic segments' ids count up from here (synthetic/segments.py)
 
 
 def bench_vars(run_date: dt.date, landing_schema: str = "main") -> dict[str, Any]:
@@ -35,7 +37,18 @@ def bench_vars(run_date: dt.date, landing_schema: str = "main") -> dict[str, Any
     settings["time_window"] = {"type": "none"}
     settings["landing_schema"] = landing_schema
     settings["project_prefix"] = "segment_analytics"
+    settings["ab_tests"] = ab_tests(int(os.environ.get(AB_TESTS_ENV) or 0), run_date)
     return {VARS_KEY: settings, "run_date": run_date.isoformat()}
+
+
+def ab_tests(count: int, run_date: dt.date) -> list[dict[str, Any]]:
+    """`count` A/B tests (the bench's --ab-tests) over every metric: test k has the synthetic
+    segments 3k (control), 3k + 1 and 3k + 2 as arms, and a window of the 30 days before the run
+    date, left open so a daily run extends it."""
+    start = (run_date - dt.timedelta(days=30)).isoformat()
+    return [{"name": f"bench_test_{k}", "control": str(FIRST_SEGMENT_ID + 3 * k),
+             "variants": [str(FIRST_SEGMENT_ID + 3 * k + 1), str(FIRST_SEGMENT_ID + 3 * k + 2)],
+             "start_date": start} for k in range(count)]
 
 
 def write_profiles(directory: Path, memory_limit: str | None = None) -> Path:

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from bench import machine, report
+from bench import machine, project, report
 from bench.crosscheck import crosscheck
 from bench.generate import RESULTS_DIR, add_new_day, generate
 from bench.measure import ContenderFailed, Measurement, run_worker
@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="DuckDB memory_limit for every contender (e.g. 6GB); default: DuckDB's own")
     parser.add_argument("--label", default="",
                         help="record the results as '<size>-<label>' (a variant run), kept apart from the plain size")
+    parser.add_argument("--ab-tests", type=int, default=0, metavar="N",
+                        help="configure N A/B tests of three arms each for the project (with --label, what they add)")
     parser.add_argument("--contenders",
                         help="comma list among project,original,floor (Trino also project_td); default: all")
     parser.add_argument("--engine", choices=("duckdb", "trino"), default="duckdb",
@@ -152,10 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--contenders: unknown {', '.join(unknown)}; choose among {', '.join(allowed)}")
     sizes = [get_size(s) for s in (args.size or (TRINO_DEFAULT_SIZES if args.engine == "trino" else DEFAULT_SIZES))]
+    if args.ab_tests:
+        fewest = min(sizes, key=lambda s: s.segments)
+        if args.ab_tests * 3 > fewest.segments:
+            parser.error(f"--ab-tests: {args.ab_tests} tests of three arms need {args.ab_tests * 3} segments; "
+                         f"size {fewest.name} has {fewest.segments}")
+        os.environ[project.AB_TESTS_ENV] = str(args.ab_tests)  # read by the project's workers
     if args.engine == "trino":
         return _main_trino(args, sizes, contenders)
     if args.duckdb_memory_limit:
-        os.environ["BENCH_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory_limit
+        os.environ[project.MEMORY_LIMIT_ENV] = args.duckdb_memory_limit
     results = report.load()
     results["machine"] = machine.describe()
     started = time.perf_counter()

@@ -2,11 +2,14 @@
 
 The same shape and seed semantics as bench/events.py (DuckDB): `profiles` customers with a
 uniform score, five countries and an age; per behaviour table `events_per_day * share` events a
-day spread evenly over each day, written in time order (`sorted_by time`), profiles drawn with the
-skew `u ** 1.6`, the event index global so that a day's events never depend on the run. The
-uniform draws hash (row index, salt, seed) with Trino's xxhash64 instead of DuckDB's hash(), so the
-two engines hold different (equally distributed) rows and the cross-check compares the contenders
-of one engine. The landing tables are written with the project's own Trino landing writer.
+day spread evenly over each day, written in time order (`sorted_by time`) and partitioned by UTC
+day (`truncate(time, 86400)`: a file per day, as a table appended to daily is, and as Treasure Data
+partitions by time, so a scan of a few days reads those days only, not one file of all 90 days;
+deleting the new day drops its files), profiles drawn with the skew `u ** 1.6`, the event index
+global so that a day's events never depend on the run. The uniform draws hash (row index, salt,
+seed) with Trino's xxhash64 instead of DuckDB's hash(), so the two engines hold different (equally
+distributed) rows and the cross-check compares the contenders of one engine. The landing tables
+are written with the project's own Trino landing writer.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from segment_analytics_sandbox.synthetic.segments import SyntheticSegment, make_
 LANDING_SCHEMA = "bench_landing"
 META_SCHEMA = "bench_meta"
 GENERATOR_USER = "bench_generator"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: behaviour tables partitioned by day
 CHUNK = 10_000  # Trino's sequence() holds at most 10,000 elements
 
 
@@ -67,7 +70,8 @@ def events_sql(table: BehaviorTable, size: Size, first_day: dt.date, days: int, 
         from {index_rows(base, base + n)} t"""
     relation = f'"{BEHAVIOR_SCHEMA}"."{table.name}"'
     if create:
-        return f"create table {relation} with (sorted_by = array['time']) as {select}"
+        return (f"create table {relation} with (partitioning = array['truncate(time, 86400)'], "
+                f"sorted_by = array['time']) as {select}")
     return f"insert into {relation} {select}"
 
 

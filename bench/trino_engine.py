@@ -23,6 +23,8 @@ ENV_USER = "BENCH_TRINO_USER"
 CATALOG = "iceberg"
 STATS_USER = "bench_stats"
 INFO_TIMEOUT_S = 30.0
+SQL_HEAD_CHARS = 200  # of each statement's text kept with its statistics
+TOP_STATEMENTS = 10  # statements kept per run in the detail, those that read the most rows
 
 
 @dataclass(frozen=True)
@@ -182,11 +184,17 @@ class QueryStat:
     bytes_read: int  # physicalInputDataSize
     peak_memory_bytes: int  # peakTotalMemoryReservation
     kind: str = "query"  # statement_kind
+    node: str = ""  # the dbt node that issued it (dbt's query comment), if any
+    sql_head: str = ""  # the statement's first characters, comments dropped and whitespace collapsed
+
+
+_DBT_NODE = re.compile(r'^\s*/\*(?:(?!\*/).)*?"node_id":\s*"(?P<node>[^"]+)"', re.S)
 
 
 def query_stat(query_id: str, info: dict[str, Any]) -> QueryStat:
     qs = info.get("queryStats", {})
     text = str(info.get("query", "")).strip()
+    node = _DBT_NODE.match(text)
     text = re.sub(r"^(/\*.*?\*/\s*)+", "", text, flags=re.S)
     verb = text.split(None, 1)[0].lower() if text else ""
     return QueryStat(
@@ -198,6 +206,8 @@ def query_stat(query_id: str, info: dict[str, Any]) -> QueryStat:
         bytes_read=parse_data_size(qs.get("physicalInputDataSize")),
         peak_memory_bytes=parse_data_size(qs.get("peakTotalMemoryReservation")),
         kind=statement_kind(text),
+        node=node.group("node") if node else "",
+        sql_head=" ".join(re.sub(r"/\*.*?\*/", " ", text, flags=re.S).split())[:SQL_HEAD_CHARS],
     )
 
 
@@ -237,6 +247,13 @@ def summarize_statements(stats: list[QueryStat]) -> dict[str, Any]:
         "statements_by_verb": dict(sorted(verbs.items(), key=lambda kv: (-kv[1], kv[0]))),
         "statements_by_kind": dict(sorted(kinds.items(), key=lambda kv: (-kv[1]["statements"], kv[0]))),
     }
+
+
+def top_statements(stats: list[QueryStat], n: int = TOP_STATEMENTS) -> list[dict[str, Any]]:
+    """The `n` statements that read the most rows, most first: where a run's rows read come from."""
+    ranked = sorted(stats, key=lambda s: -s.rows_read)[:n]
+    return [{"rows_read": s.rows_read, "bytes_read": s.bytes_read, "elapsed_s": s.elapsed_s, "kind": s.kind,
+             "node": s.node, "query_id": s.query_id, "sql_head": s.sql_head} for s in ranked if s.rows_read]
 
 
 def stats_as_dicts(stats: list[QueryStat]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from bench.measure import ContenderFailed, Measurement, run_worker
 from bench.original import SCHEMA as ORIGINAL_SCHEMA
 from bench.sizes import Size
 from bench.summary import ratios, statement_ratios, summarize_runs, trino_targets_met
-from bench.trino_engine import TrinoTarget, statements_of, summarize_statements, user_for
+from bench.trino_engine import TrinoTarget, statements_of, summarize_statements, top_statements, user_for
 
 TRINO_CONTENDERS = ("project", "project_td", "original", "floor")
 PROJECT_SCHEMAS = {"project": "bench_project", "project_td": "bench_project_td"}
@@ -44,6 +44,7 @@ def _measure(target: TrinoTarget, run_id: str, size: Size, contender: str, phase
     stats = statements_of(target, user)
     m.detail["trino_user"] = user
     m.detail["trino"] = summarize_statements(stats)
+    m.detail["trino_top_statements"] = top_statements(stats)
     return m
 
 

@@ -26,6 +26,7 @@ from bench.trino_engine import (
     statement_kind,
     summarize_statements,
     to_trino,
+    top_statements,
     user_for,
 )
 from bench.workload import AUDIENCE_SCHEMA, BEHAVIOR_SCHEMA
@@ -67,7 +68,9 @@ def test_query_info_becomes_one_statement_record():
     stat = query_stat("q1", info)
     assert stat == QueryStat(query_id="q1", state="FINISHED", verb="create", elapsed_s=1.5, queued_s=0.01,
                              planning_s=pytest.approx(0.05), cpu_s=0.25, rows_read=1234,
-                             bytes_read=2 * 1024 ** 2, peak_memory_bytes=3072, kind="create")
+                             bytes_read=2 * 1024 ** 2, peak_memory_bytes=3072, kind="create",
+                             node="model.x", sql_head="CREATE TABLE x AS SELECT 1")
+    assert query_stat("q2", {"query": "/* not dbt */ select 1"}).node == ""
 
 
 def _stat(verb: str, elapsed: float, rows: int, peak: int, state: str = "FINISHED") -> QueryStat:
@@ -87,6 +90,14 @@ def test_statements_are_summed_and_counted_by_verb():
                                "create": {"statements": 1, "elapsed_s": 3.0, "rows_read": 1000}},
     }
     assert summarize_statements([])["statements"] == 0
+
+
+def test_top_statements_are_those_that_read_most_rows():
+    stats = [_stat("select", 1.0, 100, 5), _stat("create", 3.0, 1000, 50), _stat("insert", 2.0, 0, 7)]
+    top = top_statements(stats, 5)
+    assert [(t["query_id"], t["rows_read"]) for t in top] == [("create", 1000), ("select", 100)]
+    assert set(top[0]) == {"rows_read", "bytes_read", "elapsed_s", "kind", "node", "query_id", "sql_head"}
+    assert len(top_statements(stats, 1)) == 1
 
 
 @pytest.mark.parametrize(("text", "kind"), [

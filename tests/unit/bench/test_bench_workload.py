@@ -137,3 +137,19 @@ def test_original_daily_run_adds_only_the_new_day(tiny_base, tmp_path):
     assert kpi_pageviews == naive > 0
     assert changes == [(0,)]
     assert total > before[0]
+
+
+def test_ab_tests_variant_configures_valid_tests_over_the_synthetic_segments(monkeypatch) -> None:
+    from bench import project
+    from orchestrate.config import validate_config
+
+    run_date = TINY.run_date
+    assert project.bench_vars(run_date)["segment_analytics"]["ab_tests"] == []  # off unless asked
+    monkeypatch.setenv(project.AB_TESTS_ENV, "2")
+    settings = project.bench_vars(run_date)["segment_analytics"]
+    config = validate_config(settings)  # raises naming the field on any mistake
+    ids = {s.segment_id for s in make_segments(TINY.segments, TINY.seed, AUDIENCE_SCHEMA)}
+    tests = settings["ab_tests"]
+    assert [t["name"] for t in tests] == ["bench_test_0", "bench_test_1"]
+    assert all({t["control"], *t["variants"]} <= ids for t in tests)
+    assert len(config.ab_tests) == 2
