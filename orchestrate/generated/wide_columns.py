@@ -35,9 +35,9 @@ FIXED_COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "ps_name", "description": "Parent segment name."},
     {"name": "folder_id", "description": "Folder id."},
     {"name": "folder_name", "description": "Folder name."},
-    {"name": "segment_id", "description": "Segment id.", "data_tests": ["not_null"]},
+    {"name": "segment_id", "description": "Segment id."},
     {"name": "segment_name", "description": "Segment name."},
-    {"name": "event_date", "description": "UTC day of the events.", "data_tests": ["not_null"]},
+    {"name": "event_date", "description": "UTC day of the events."},
     {"name": "segment_population", "description": "Members on the event day (see the model description)."},
     {"name": "query_change",
      "description": "1 on the row whose event_date is the run date a rule change was first seen, else 0.",
@@ -85,7 +85,10 @@ def properties(config: Config) -> dict[str, Any]:
     model = {
         "name": MODEL,
         "description": DESCRIPTION,
-        "data_tests": [{"sa_unique_combination": {"arguments": {"columns": ["segment_id", "event_date"]}}}],
+        "data_tests": [
+            {"sa_unique_combination": {"arguments": {"columns": ["segment_id", "event_date"]}}},
+            {"sa_not_null_columns": {"arguments": {"columns": ["segment_id", "event_date"]}}},
+        ],
         "columns": columns,
     }
     return {"version": 2, "models": [model]}

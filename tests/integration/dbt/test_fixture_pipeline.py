@@ -162,6 +162,7 @@ INTERNAL_TABLES = {
     "sa_stg_cdp__parent_segments", "sa_stg_cdp__folders", "sa_stg_cdp__segments", "sa_stg_cdp__segment_sql",
     "sa_stg_cdp__segment_statistics", "sa_int_folders__ancestors", "sa_int_folders__paths",
     "sa_int_segments__selected", "sa_int_segment_members", "sa_int_metric_coverage__watermarks",
+    "sa_int_ab_test__arms", "sa_int_ab_test__exposures", "sa_int_ab_test__arm_days", "sa_int_ab_test__statistics",
     "sa_hist_rule_versions", "sa_hist_api_populations",
     "sa_hist_query_change", "sa_snp_segment_rules", "sa_snp_segment_membership", "sa_time_spine_day",
 }

@@ -59,7 +59,7 @@ def test_full_is_every_model_snapshot_and_test_of_the_package(workspace: DbtWork
 
 def test_daily_is_full_without_the_time_spine(workspace: DbtWorkspace, manifest: dict) -> None:
     spine_tests = _tests_on(manifest, {TIME_SPINE})
-    assert len(spine_tests) == 2  # not_null, unique
+    assert len(spine_tests) == 2  # sa_not_null_columns, unique
     assert _ls(workspace, "daily") == set(_package_nodes(manifest)) - {TIME_SPINE} - spine_tests
 
 

@@ -135,9 +135,10 @@ def test_the_stable_marts_enforce_contracts_with_every_data_type(built: DbtWorks
 def test_every_persisted_model_is_named_under_the_project_prefix(built: DbtWorkspace) -> None:
     """A host project holds its own tables beside ours: every model that is written to the warehouse
     (not ephemeral) is aliased `<project_prefix>_...` (sa_relation_alias, sa_mart_alias)."""
+    prefix = fixture_config()["project_prefix"]
     nodes = _artifact(built, "manifest.json")["nodes"]
     models = [n for n in nodes.values() if n["resource_type"] == "model" and n["package_name"] == PACKAGE]
     persisted = [n for n in models if n["config"]["materialized"] != "ephemeral"]
     assert len(persisted) > 20
-    unprefixed = sorted(n["name"] for n in persisted if not n["alias"].startswith(f"{PACKAGE}_"))
+    unprefixed = sorted(n["name"] for n in persisted if not n["alias"].startswith(f"{prefix}_"))
     assert unprefixed == []
