@@ -30,6 +30,7 @@ META_SCHEMA = "bench_meta"
 GENERATOR_USER = "bench_generator"
 GENERATOR_VERSION = 2  # 2: behaviour tables partitioned by day
 CHUNK = 10_000  # Trino's sequence() holds at most 10,000 elements
+DAYS_PER_STATEMENT = 10
 
 
 def uniform(salt: str, seed: int, i: str = "i") -> str:
@@ -104,7 +105,12 @@ def generate(target: TrinoTarget, size: Size, force: bool = False) -> bool:
             session.execute(f'create schema "{schema}"')
         session.execute(customers_sql(size))
         for table in TABLES:
-            session.execute(events_sql(table, size, size.first_day, size.days, create=True))
+            # a few days per statement: each day is a partition, and a writer's buffers per open
+            # partition would pass the query memory limit with all 90 days at once at size M
+            for offset in range(0, size.days, DAYS_PER_STATEMENT):
+                first = size.first_day + dt.timedelta(days=offset)
+                days = min(DAYS_PER_STATEMENT, size.days - offset)
+                session.execute(events_sql(table, size, first, days, create=offset == 0))
         land(target, session, size, size.run_date)
         session.execute(f'create table "{META_SCHEMA}"."fingerprint" as select {sql_literal(_fingerprint(size))} '
                         "as fingerprint")
